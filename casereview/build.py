@@ -1,0 +1,204 @@
+"""Build a review's documents: one HTML site and one PDF per document.
+
+Sphinx runs with the workspace's root conf.py for every review and every warning fails the build.
+Sphinx's own output is captured and summarised; the user sees one line per step and the problems,
+each with its file and line. Outputs are written to a temporary folder and renamed into place, so
+a failed build never leaves a half-written site or PDF behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chronology.problems import CaseReviewError, Problem, Severity, display_path
+
+from .chronologies import checked_chronology
+from .model import Review, load_review
+
+TEX_PACKAGES = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra",
+                "texlive-fonts-recommended", "tex-gyre", "make")
+TEX_INSTALL = "apt-get install " + " ".join(TEX_PACKAGES)
+
+Progress = Callable[[str], None]
+
+
+class BuildError(CaseReviewError):
+    """Sphinx or LaTeX reported problems; the outputs were not replaced."""
+
+
+class TexMissing(CaseReviewError):
+    """LaTeX is not installed, so no PDF could be made (the HTML was built)."""
+
+
+@dataclass
+class BuildResult:
+    review: Review
+    html: Path | None = None
+    pdfs: list[Path] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+
+
+def find_workspace(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding the workspace's conf.py."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / "conf.py").is_file():
+            return folder
+    raise CaseReviewError([Problem(
+        "workspace-missing", "no conf.py was found in this folder or any folder above it.",
+        display_path(start), hint="Reviews live in a casereview workspace (a copy of this "
+        "project); keep the review under its reviews/ folder.")])
+
+
+def default_outdir(review_dir: Path) -> Path:
+    return Path("_build") / Path(review_dir).resolve().name
+
+
+_WARNING_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+)?:? ?(?P<level>WARNING|ERROR|CRITICAL): "
+                           r"(?P<message>.*)$")
+
+
+def _sphinx_problems(text: str, root: Path) -> list[Problem]:
+    """Sphinx's warning stream, as located problems (paths made relative to the review)."""
+    problems = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        match = _WARNING_LINE.match(line)
+        if not match:
+            problems.append(Problem("sphinx", line))
+            continue
+        message = match["message"]
+        code = "sphinx"
+        if tagged := re.search(r"\[([\w.-]+)\]$", message):
+            code, message = tagged[1], message[: tagged.start()].rstrip()
+        path = match["path"]
+        try:
+            path = Path(path).resolve().relative_to(root.resolve().parent).as_posix()
+        except ValueError:
+            pass
+        row = int(match["line"]) if match["line"] else None
+        problems.append(Problem(code, message, path, row))
+    return problems
+
+
+def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
+                doctrees: Path) -> None:
+    from sphinx.application import Sphinx
+    from sphinx.errors import SphinxError
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    warnings = io.StringIO()
+    try:
+        # Each run gets its own docutils registries, as sphinx-build does, so HTML and LaTeX
+        # can run in one process without the second run warning about the first one's setup.
+        with patch_docutils(workspace), docutils_namespace():
+            app = Sphinx(srcdir=review.root, confdir=workspace, outdir=outdir,
+                         doctreedir=doctrees, buildername=builder, status=io.StringIO(),
+                         warning=warnings, freshenv=False, keep_going=True)
+            app.build()
+    except SphinxError as exc:
+        raise BuildError([Problem("sphinx", f"{exc.category}: {exc}",
+                                  display_path(review.root))]) from None
+    problems = _sphinx_problems(warnings.getvalue(), review.root)
+    if problems:
+        raise BuildError(problems)
+
+
+def _replace(new: Path, target: Path) -> None:
+    """Swap a finished output into place; the old one goes only once the new one is complete."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+
+def _latex_errors(log: Path, tex_name: str) -> list[Problem]:
+    if not log.is_file():
+        return [Problem("latex", "LaTeX failed before writing a log.", tex_name)]
+    lines = log.read_text(encoding="latin-1").splitlines()
+    problems = []
+    for i, line in enumerate(lines):
+        if line.startswith("! "):
+            context = next((ln for ln in lines[i + 1:i + 4] if ln.startswith("l.")), "")
+            problems.append(Problem("latex", f"{line[2:]} {context}".strip(), tex_name))
+    return problems or [Problem("latex", f"LaTeX failed; see {log}.", tex_name)]
+
+
+def _make_pdfs(review: Review, latex_dir: Path, pdf_dir: Path, progress: Progress) -> list[Path]:
+    staging = Path(tempfile.mkdtemp(prefix=".pdf-", dir=pdf_dir.parent))
+    try:
+        for document in review.documents:
+            tex = f"{document.stem}.tex"
+            progress(f"Typesetting {document.stem}.pdf")
+            env = dict(os.environ, LATEXOPTS="-interaction=nonstopmode -halt-on-error")
+            run = subprocess.run(
+                ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode",
+                 "-halt-on-error", tex],
+                cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace",
+            )
+            if run.returncode != 0:
+                raise BuildError(_latex_errors(latex_dir / f"{document.stem}.log", tex))
+            shutil.copy2(latex_dir / f"{document.stem}.pdf", staging / f"{document.stem}.pdf")
+        _replace(staging, pdf_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return [pdf_dir / f"{d.stem}.pdf" for d in review.documents]
+
+
+def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool = True,
+          progress: Progress = lambda message: None) -> BuildResult:
+    """Build the review in ``review_dir`` to ``outdir/html`` and ``outdir/pdf``.
+
+    Raises :class:`CaseReviewError` subclasses for every problem; :class:`TexMissing` after the
+    HTML is built when LaTeX is not installed.
+    """
+    review_dir = Path(review_dir)
+    outdir = Path(outdir) if outdir else default_outdir(review_dir)
+    progress(f"Reading {display_path(review_dir / 'review.toml')}")
+    review = load_review(review_dir)
+    result = BuildResult(review=review, notes=list(review.warnings))
+    workspace = find_workspace(review_dir)
+
+    progress(f"Checking records ({len(review.sources)} files)")
+    chronology = checked_chronology(review)
+    result.notes += [p for p in chronology.problems if p.severity is Severity.WARNING]
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    doctrees = outdir / ".doctrees"
+    progress("Building HTML")
+    staging = Path(tempfile.mkdtemp(prefix=".html-", dir=outdir))
+    try:
+        _run_sphinx(review, workspace, "html", staging, doctrees)
+        _replace(staging, outdir / "html")
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    result.html = outdir / "html"
+
+    if not pdf:
+        return result
+    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
+        raise TexMissing([Problem(
+            "tex-missing", "LaTeX is not installed, so the PDFs were not made (the HTML was "
+            f"built in {display_path(result.html)}).", hint=f"Install it with: {TEX_INSTALL} "
+            "(as root, or with sudo in front).")])
+    progress("Building LaTeX")
+    latex_dir = outdir / ".latex"
+    _run_sphinx(review, workspace, "latex", latex_dir, doctrees)
+    result.pdfs = _make_pdfs(review, latex_dir, outdir / "pdf", progress)
+    return result

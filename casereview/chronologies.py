@@ -1,0 +1,67 @@
+"""A review's chronology: every agency's records loaded, checked and merged.
+
+The CLI checks the records before Sphinx starts and the ``chronology`` directive renders them
+during the build; both call :func:`review_chronology`, which keeps the last result per set of
+files so one build reads each file once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from chronology import records
+from chronology.merging import find_gaps, merge, with_gaps
+from chronology.problems import InputError, Problem
+
+from .model import Review
+
+
+@dataclass
+class ReviewChronology:
+    events: pd.DataFrame
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def with_gaps(self, min_days: int, period) -> pd.DataFrame:
+        return with_gaps(self.events, find_gaps(self.events, min_days, period))
+
+
+_cache: dict[tuple, ReviewChronology] = {}
+
+
+def _key(review: Review) -> tuple:
+    stats = []
+    for source in review.sources:
+        st = source.path.stat()
+        stats.append((str(source.path.resolve()), st.st_mtime_ns, st.st_size, source.agency,
+                      source.code, source.encoding, source.sheet, source.source,
+                      tuple(sorted(source.columns.items()))))
+    return (tuple(stats), review.period)
+
+
+def review_chronology(review: Review) -> ReviewChronology:
+    """Load and merge the review's records; problems are returned, not raised."""
+    key = _key(review)
+    if key in _cache:
+        return _cache[key]
+    loaded = [records.load(s, period=review.period, base=review.root) for s in review.sources]
+    result = ReviewChronology(
+        events=merge(loaded, agency_order=[s.agency for s in review.sources]),
+        problems=[p for r in loaded for p in r.problems],
+    )
+    _cache.clear()
+    _cache[key] = result
+    return result
+
+
+def checked_chronology(review: Review) -> ReviewChronology:
+    """Like :func:`review_chronology`, raising :class:`InputError` if any file has an error."""
+    result = review_chronology(review)
+    if result.errors:
+        raise InputError(result.problems)
+    return result

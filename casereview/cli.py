@@ -1,0 +1,80 @@
+"""The casereview command line: parses arguments, calls the library, reports problems.
+
+Every command turns the library's CaseReviewError into a clear message and a non-zero exit
+code; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from chronology.problems import CaseReviewError, Problem, display_path
+
+from . import __version__
+
+
+def _echo_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def reports_problems(command: Callable) -> Callable:
+    """Turn the library's errors into messages on stderr and exit code 1."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CaseReviewError as exc:
+            _echo_problems(exc.problems)
+            errors = sum(p.is_error for p in exc.problems)
+            noun = "problem" if errors == 1 else "problems"
+            click.secho(f"Stopped: {errors} {noun} to fix.", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="casereview")
+def cli() -> None:
+    """Write, check and publish child-safeguarding case reviews.
+
+    Each review lives in a folder with a review.toml, the agencies' record files and the
+    documents written in Markdown (MyST).
+    """
+
+
+@cli.command()
+@click.argument("review_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to put the html/ and pdf/ folders [default: _build/<review folder>].")
+@click.option("--no-pdf", is_flag=True, help="Build the HTML only (quicker while drafting).")
+@reports_problems
+def build(review_dir: Path, outdir: Path | None, no_pdf: bool) -> None:
+    """Build a review's documents to HTML and one PDF per document."""
+    from .build import build as run_build
+
+    def progress(message: str) -> None:
+        click.echo(f"  {message}…")
+
+    click.echo(f"Building {display_path(review_dir)}")
+    result = run_build(review_dir, outdir, pdf=not no_pdf, progress=progress)
+    for note in result.notes:
+        click.echo(str(note), err=True)
+    click.echo(f"HTML: {display_path(result.html / 'index.html')}")
+    for pdf in result.pdfs:
+        click.echo(f"PDF:  {display_path(pdf)}")
+
+
+def main() -> None:
+    cli(prog_name="casereview")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""A review as declared in its folder's ``review.toml``: who, what, when, and which records.
+
+Loading checks every key and reports every problem at once, each with the line it is on, so a
+reviewer editing the file by hand can fix it in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from chronology.problems import InputError, Problem, Severity, display_path
+from chronology.records import Source, agency_code
+
+REVIEW_FILE = "review.toml"
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
+
+class ConfigError(InputError):
+    """review.toml is missing, unreadable or has wrong values."""
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of the review, built to its own PDF."""
+
+    source: str
+    title: str
+
+    @property
+    def docname(self) -> str:
+        return Path(self.source).with_suffix("").as_posix()
+
+    @property
+    def stem(self) -> str:
+        return Path(self.source).stem
+
+
+@dataclass
+class Review:
+    root: Path
+    title: str
+    agency: str
+    child: str
+    panel: str
+    requested: date
+    period_start: date
+    period_end: date
+    reviewer: Person
+    chief_officer: Person
+    terms_of_reference: str = ""
+    independence: str = ""
+    version: str = "0.1"
+    marking: str = DEFAULT_MARKING
+    records_secured: date | None = None
+    documents: list[Document] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    gap_days: int = 60
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.root.name
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.period_start, self.period_end
+
+
+# Each key: (kind, required, what it is, example line). The descriptions go into messages.
+_TOP_KEYS: dict[str, tuple[type, bool, str, str]] = {
+    "title": (str, True, "the review's title", 'title = "Management review: Child P"'),
+    "agency": (str, True, "the agency writing this review",
+               'agency = "Northshire Probation Service"'),
+    "child": (str, True, "the child's pseudonym", 'child = "Child P"'),
+    "panel": (str, True, "the review panel the review goes to",
+              'panel = "Northshire Safeguarding Children Board"'),
+    "requested": (date, True, "the date the review was requested", "requested = 2016-09-12"),
+    "terms_of_reference": (str, False, "the terms of reference", 'terms_of_reference = "..."'),
+    "version": (str, False, "the version of the draft", 'version = "0.3"'),
+    "marking": (str, False, "the protective marking", 'marking = "OFFICIAL-SENSITIVE"'),
+    "records_secured": (date, False, "the date the agency's records were secured",
+                        "records_secured = 2016-09-13"),
+}
+_TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
+    "period": {
+        "start": (date, True, "the first day the review covers", "start = 2014-06-01"),
+        "end": (date, True, "the last day the review covers", "end = 2016-08-31"),
+    },
+    "reviewer": {
+        "name": (str, True, "the nominated reviewer's name", 'name = "Alex Morgan"'),
+        "role": (str, True, "the nominated reviewer's role", 'role = "Head of Public Protection"'),
+        "independence": (str, False, "the statement of the reviewer's independence",
+                         'independence = "I had no involvement in this case."'),
+    },
+    "chief_officer": {
+        "name": (str, True, "the chief officer's name", 'name = "Sam Okafor"'),
+        "role": (str, True, "the chief officer's role", 'role = "Chief Executive"'),
+    },
+    "chronology": {
+        "gap_days": (int, False, "the days without contact shown as a gap", "gap_days = 60"),
+    },
+}
+_DOCUMENT_KEYS = {
+    "source": (str, True, "the MyST file of the document", 'source = "management-review.md"'),
+    "title": (str, True, "the document's title", 'title = "Management review"'),
+}
+_RECORD_KEYS = {
+    "agency": (str, True, "the agency the records come from", 'agency = "Northshire Police"'),
+    "file": (str, True, "the records file, relative to the review folder",
+             'file = "records/police.csv"'),
+    "code": (str, False, "the agency's three-letter code for event IDs", 'code = "POL"'),
+    "encoding": (str, False, "the file's text encoding", 'encoding = "cp1252"'),
+    "sheet": (str, False, "the sheet of a workbook", 'sheet = "Chronology"'),
+    "source": (str, False, "the source of information when the file has no such column",
+               'source = "Police records"'),
+    "columns": (dict, False, "headings mapped to fields", 'columns = { "Seen" = "date" }'),
+}
+_TYPE_NAMES = {str: "text in double quotes", date: "a date such as 2016-09-12 (no quotes)",
+               int: "a whole number", dict: "a table in braces", list: "a list"}
+
+
+class _Checker:
+    def __init__(self, path: Path, text: str, base: Path | None):
+        self.name = display_path(path, base)
+        self.lines = text.splitlines()
+        self.problems: list[Problem] = []
+
+    def line_of(self, key: str, table: str | None = None, nth: int = 0) -> int | None:
+        """Best-effort line of ``key`` (in ``[table]`` or the nth ``[[table]]``), for messages."""
+        start = 0
+        if table is not None:
+            pattern = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
+            hits = [i for i, line in enumerate(self.lines) if pattern.match(line)]
+            if len(hits) <= nth:
+                return None
+            start = hits[nth]
+        key_pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
+        for i in range(start + (1 if table else 0), len(self.lines)):
+            line = self.lines[i]
+            if i > start and table and line.lstrip().startswith("["):
+                break
+            if table is None and line.lstrip().startswith("["):
+                break
+            if key_pattern.match(line):
+                return i + 1
+        return start + 1 if table is not None else None
+
+    def add(self, code: str, key: str, message: str, hint: str = "", *, table: str | None = None,
+            nth: int = 0, severity: Severity = Severity.ERROR) -> None:
+        self.problems.append(Problem(code, message, self.name, self.line_of(key, table, nth),
+                                     key if table is None else f"{table}.{key}", hint, severity))
+
+    def values(self, data: dict[str, Any], spec: dict[str, tuple[type, bool, str, str]], *,
+               table: str | None = None, label: str = "", nth: int = 0) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        where = f" under [{label or table}]" if table else ""
+        for key, (kind, required, what, example) in spec.items():
+            if key not in data:
+                if required:
+                    self.add("key-missing", key, f'"{key}" is missing{where}: {what}.',
+                             f"Add a line such as {example}", table=table, nth=nth)
+                continue
+            value = data[key]
+            if kind is date and isinstance(value, str):
+                self.add("date-invalid", key, f'"{key}" = "{value}" is not a date in the form '
+                         "review.toml needs.", f"Write it as YYYY-MM-DD without quotes, as in "
+                         f"{example}", table=table, nth=nth)
+                continue
+            ok = isinstance(value, kind) and not (kind is date and hasattr(value, "hour")) and \
+                not (kind is int and isinstance(value, bool))
+            if not ok:
+                self.add("key-type", key, f'"{key}" should be {_TYPE_NAMES[kind]}.',
+                         f"For example: {example}", table=table, nth=nth)
+                continue
+            if kind is str and not value.strip():
+                self.add("key-empty", key, f'"{key}" is empty: {what}.',
+                         f"Fill it in, as in {example}", table=table, nth=nth)
+                continue
+            found[key] = value
+        for key in data:
+            if key not in spec and not isinstance(data[key], dict | list):
+                self.add("key-unknown", key, f'"{key}" is not a setting casereview knows{where}.',
+                         "Check the spelling, or remove the line.", table=table, nth=nth,
+                         severity=Severity.WARNING)
+        return found
+
+
+def find_review_file(root: Path) -> Path:
+    path = Path(root) / REVIEW_FILE
+    if not path.is_file():
+        raise ConfigError([Problem("review-missing", f"there is no {REVIEW_FILE} in this folder.",
+                                   display_path(root), hint="Give the folder of a review, such as "
+                                   "reviews/example, or create one with casereview new.")])
+    return path
+
+
+def load_review(root: Path | str, *, base: Path | None = None) -> Review:
+    """Read and check a review folder's review.toml. Raises :class:`ConfigError` on any error."""
+    root = Path(root)
+    path = find_review_file(root)
+    text = path.read_text(encoding="utf-8-sig")
+    checker = _Checker(path, text, base)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError([Problem("toml-syntax", f"the file cannot be read: {message}.",
+                                   checker.name, int(line[1]) if line else None,
+                                   hint="Check quotes, brackets and dates on that line; dates "
+                                   "are written 2016-09-12.")]) from None
+
+    top = checker.values(data, _TOP_KEYS)
+    tables: dict[str, dict[str, Any]] = {}
+    for name, spec in _TABLES.items():
+        section = data.get(name, {})
+        if not isinstance(section, dict):
+            checker.add("key-type", name, f'"{name}" should be a table ([{name}]).')
+            section = {}
+        if not section and any(required for _, required, _, _ in spec.values()):
+            first = next(iter(spec.values()))
+            checker.add("key-missing", name, f'the [{name}] table is missing.',
+                        f"Add [{name}] with a line such as {first[3]}")
+            tables[name] = {}
+            continue
+        tables[name] = checker.values(section, spec, table=name)
+
+    known = set(_TOP_KEYS) | set(_TABLES) | {"documents", "records"}
+    for key, value in data.items():
+        if key not in known and isinstance(value, dict | list):
+            checker.add("key-unknown", key, f'"{key}" is not a setting casereview knows.',
+                        "Check the spelling, or remove it.", severity=Severity.WARNING)
+
+    documents = []
+    for nth, entry in enumerate(_array(data, "documents", checker)):
+        values = checker.values(entry, _DOCUMENT_KEYS, table="documents", nth=nth,
+                                label=f"documents, entry {nth + 1}")
+        if "source" in values:
+            if not (root / values["source"]).is_file():
+                checker.add("file-missing", "source", f'document "{values["source"]}" does not '
+                            f"exist in {display_path(root, base)}.",
+                            "Check the file name, or remove the entry.", table="documents", nth=nth)
+            elif "title" in values:
+                documents.append(Document(values["source"], values["title"]))
+    if "documents" not in data:
+        checker.add("key-missing", "documents", "no [[documents]] are listed.",
+                    'Add [[documents]] with source = "management-review.md" and a title.')
+
+    sources = []
+    for nth, entry in enumerate(_array(data, "records", checker)):
+        values = checker.values(entry, _RECORD_KEYS, table="records", nth=nth,
+                                label=f"records, entry {nth + 1}")
+        if "file" in values and not (root / values["file"]).is_file():
+            checker.add("file-missing", "file", f'records file "{values["file"]}" does not exist '
+                        f"in {display_path(root, base)}.", "Check the file name, or remove the "
+                        "entry.", table="records", nth=nth)
+            continue
+        if "file" in values and "agency" in values:
+            sources.append(Source(path=root / values["file"], agency=values["agency"],
+                                  code=values.get("code") or agency_code(values["agency"]),
+                                  encoding=values.get("encoding"), sheet=values.get("sheet"),
+                                  columns=values.get("columns", {}), source=values.get("source")))
+
+    period = tables.get("period", {})
+    if "start" in period and "end" in period and period["end"] < period["start"]:
+        checker.add("period-reversed", "end", "the period ends before it starts.",
+                    "Check [period] start and end.", table="period")
+
+    if any(p.is_error for p in checker.problems):
+        raise ConfigError(checker.problems)
+
+    reviewer = tables["reviewer"]
+    chief = tables["chief_officer"]
+    return Review(
+        root=root,
+        title=top["title"],
+        agency=top["agency"],
+        child=top["child"],
+        panel=top["panel"],
+        requested=top["requested"],
+        period_start=period["start"],
+        period_end=period["end"],
+        reviewer=Person(reviewer["name"], reviewer["role"]),
+        chief_officer=Person(chief["name"], chief["role"]),
+        terms_of_reference=top.get("terms_of_reference", ""),
+        independence=reviewer.get("independence", ""),
+        version=top.get("version", "0.1"),
+        marking=top.get("marking", DEFAULT_MARKING),
+        records_secured=top.get("records_secured"),
+        documents=documents,
+        sources=sources,
+        gap_days=tables["chronology"].get("gap_days", 60),
+        warnings=checker.problems,
+    )
+
+
+def _array(data: dict[str, Any], key: str, checker: _Checker) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        checker.add("key-type", key, f'"{key}" should be a list of [[{key}]] tables.')
+        return []
+    return value

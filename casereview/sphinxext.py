@@ -1,0 +1,216 @@
+"""Sphinx extension: a review folder becomes a Sphinx project with marking, title page and PDFs.
+
+The folder's review.toml is the single source of the review's details; this module only carries
+them into Sphinx's configuration and provides directives that call the same library functions as
+the command line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from chronology.merging import Filter
+from chronology.render import latex_escape, to_html, to_latex
+
+from . import __version__
+from .chronologies import review_chronology
+from .model import REVIEW_FILE, Review, load_review
+
+logger = logging.getLogger(__name__)
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+def uk_date(value: date | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else "Not yet recorded"
+
+
+def title_block(review: Review) -> list[tuple[str, str]]:
+    """The title block of an agency's review, in the order LSCB templates give it."""
+    author = f"{review.reviewer.name}, {review.reviewer.role}"
+    return [
+        ("Agency", review.agency),
+        ("Child", review.child),
+        ("To", review.panel),
+        ("Date of request", uk_date(review.requested)),
+        ("Author", author),
+        ("Statement of independence", review.independence or "Not yet given"),
+        ("Date records secured", uk_date(review.records_secured)),
+        ("Terms of reference", review.terms_of_reference or "Not yet given"),
+        ("Time span of the review",
+         f"{uk_date(review.period_start)} to {uk_date(review.period_end)}"),
+        ("Version", review.version),
+    ]
+
+
+def _latex_preamble(review: Review) -> str:
+    marking = latex_escape(review.marking)
+    version = latex_escape(review.version)
+    style = (r"\fancyhf{}"
+             r"\fancyhead[C]{\small\textbf{" + marking + "}}"
+             r"\fancyfoot[C]{\small\textbf{" + marking + r"}\\[1pt]\footnotesize\@title"
+             r"\ \textbar\ Version " + version +
+             r"\ \textbar\ Page \thepage\ of \pageref*{LastPage}}"
+             r"\renewcommand{\headrulewidth}{0.4pt}\renewcommand{\footrulewidth}{0.4pt}")
+    # Sphinx's classes switch between the "normal", "plain" and "empty" page styles; all three
+    # carry the marking so that no page, title page included, is ever without it.
+    return "\n".join([
+        # Real space characters and Unicode mappings in the PDF, so text copies and reads aloud
+        # correctly (and tests can read it as a person would).
+        r"\ifdefined\pdfinterwordspaceon\pdfinterwordspaceon\fi",
+        r"\ifdefined\pdfgentounicode\input{glyphtounicode}\pdfgentounicode=1\fi",
+        r"\makeatletter",
+        r"\setlength{\headheight}{14pt}",
+        r"\setlength{\footskip}{36pt}",
+        *(rf"\fancypagestyle{{{name}}}{{{style}}}" for name in ("normal", "plain", "empty")),
+        r"\pagestyle{normal}",
+        r"\makeatother",
+    ])
+
+
+def _latex_title(review: Review) -> str:
+    rows = "\n".join(rf"\textbf{{{latex_escape(k)}}} & {latex_escape(v)} \\[4pt]"
+                     for k, v in title_block(review))
+    return "\n".join([
+        r"\begingroup\makeatletter",
+        r"\thispagestyle{plain}",
+        r"\begin{center}",
+        r"{\sffamily\Huge\bfseries \@title\par}\vspace{1ex}",
+        r"{\sffamily\Large " + latex_escape(review.title) + r"\par}",
+        r"\end{center}\vspace{3ex}",
+        r"\noindent\begin{tabular}{@{}p{0.3\linewidth}p{0.66\linewidth}@{}}",
+        rows,
+        r"\end{tabular}",
+        r"\makeatother\endgroup",
+        r"\clearpage",
+    ])
+
+
+def _configure(app: Sphinx, config: Config) -> None:
+    config.templates_path = [*config.templates_path, str(THEME_DIR / "templates")]
+    config.html_static_path = [*config.html_static_path, str(THEME_DIR / "static")]
+    review_file = Path(app.srcdir) / REVIEW_FILE
+    if not review_file.is_file():
+        return  # a plain Sphinx project, such as docs/
+    review = load_review(app.srcdir)
+    config.casereview_review = str(review.root)
+    config.project = review.title
+    config.version = config.release = review.version
+    config.author = review.reviewer.name
+    config.root_doc = "index"
+    config.exclude_patterns = [*config.exclude_patterns, "records", "records/**", "secured",
+                               "secured/**", "_build"]
+    config.latex_documents = [(d.docname, f"{d.stem}.tex", d.title, review.reviewer.name, "howto")
+                              for d in review.documents]
+    elements = dict(config.latex_elements)
+    elements.update({
+        "extrapackages": elements.get("extrapackages", "") + "\n\\usepackage{lastpage}",
+        "preamble": _latex_preamble(review) + "\n" + elements.get("preamble", ""),
+        "maketitle": _latex_title(review),
+    })
+    config.latex_elements = elements
+    config.html_title = review.title
+    context = dict(config.html_context)
+    context.update(casereview_marking=review.marking, casereview_version=review.version)
+    config.html_context = context
+
+
+def _add_document_list(app: Sphinx, docname: str, source: list[str]) -> None:
+    """List the review's documents on its index page, so review.toml is the only place to add one."""
+    if docname != app.config.root_doc or not app.config.casereview_review:
+        return
+    review = load_review(app.config.casereview_review)
+    entries = "\n".join(d.docname for d in review.documents)
+    source[0] += f"\n\n```{{toctree}}\n:maxdepth: 1\n:caption: Documents\n\n{entries}\n```\n"
+
+
+def _csv(argument: str | None) -> tuple[str, ...]:
+    return tuple(a.strip() for a in (argument or "").split(",") if a.strip())
+
+
+def _iso(argument: str | None) -> date:
+    try:
+        return date.fromisoformat((argument or "").strip())
+    except ValueError:
+        raise ValueError(f'"{argument}" is not a date; write it as YYYY-MM-DD') from None
+
+
+class ReviewDirective(SphinxDirective):
+    def review(self) -> Review | None:
+        root = self.config.casereview_review
+        if not root:
+            logger.warning(f"the {self.name} directive needs a review folder with a {REVIEW_FILE}",
+                           location=self.get_location(), type="casereview", subtype="no-review")
+            return None
+        return load_review(root)
+
+
+class ChronologyDirective(ReviewDirective):
+    """The review's merged chronology as a table; options narrow it down."""
+
+    option_spec = {
+        "agencies": directives.unchanged,
+        "from": _iso,
+        "to": _iso,
+        "significance": directives.unchanged,
+        "kind": directives.unchanged,
+        "outside-period": directives.flag,
+        "no-gaps": directives.flag,
+        "caption": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        review = self.review()
+        if review is None:
+            return []
+        for path in {s.path for s in review.sources}:
+            self.env.note_dependency(str(path))
+        result = review_chronology(review)
+        for problem in result.errors:
+            logger.warning(str(problem), location=self.get_location(), type="casereview",
+                           subtype=problem.code)
+        chosen = Filter(
+            agencies=_csv(self.options.get("agencies")),
+            start=self.options.get("from"),
+            end=self.options.get("to"),
+            significance=_csv(self.options.get("significance")),
+            kinds=_csv(self.options.get("kind")),
+            include_outside_period="outside-period" in self.options,
+        )
+        events = chosen.apply(result.events)
+        if "no-gaps" not in self.options:
+            events = result.with_gaps(review.gap_days, review.period).pipe(chosen.apply)
+        caption = self.options.get("caption", "")
+        return [nodes.raw("", to_html(events, caption=caption), format="html"),
+                nodes.raw("", to_latex(events, caption=caption), format="latex")]
+
+
+class TitleBlockDirective(ReviewDirective):
+    """The review's title block as a table in HTML (the PDF has it on its title page)."""
+
+    def run(self) -> list[nodes.Node]:
+        review = self.review()
+        if review is None:
+            return []
+        from html import escape
+
+        rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>"
+                       for k, v in title_block(review))
+        return [nodes.raw("", f'<table class="title-block">{rows}</table>', format="html")]
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("casereview_review", "", "env", types=[str])
+    app.connect("config-inited", _configure)
+    app.connect("source-read", _add_document_list)
+    app.add_directive("chronology", ChronologyDirective)
+    app.add_directive("title-block", TitleBlockDirective)
+    app.add_css_file("casereview.css")
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
