@@ -61,14 +61,15 @@ def default_outdir(review_dir: Path) -> Path:
     return Path("_build") / Path(review_dir).resolve().name
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WARNING_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+)?:? ?(?P<level>WARNING|ERROR|CRITICAL): "
                            r"(?P<message>.*)$")
 
 
-def _sphinx_problems(text: str, root: Path) -> list[Problem]:
-    """Sphinx's warning stream, as located problems (paths made relative to the review)."""
+def _sphinx_problems(text: str) -> list[Problem]:
+    """Sphinx's warning stream (coloured even when captured), as located problems."""
     problems = []
-    for raw in text.splitlines():
+    for raw in _ANSI.sub("", text).splitlines():
         line = raw.strip()
         if not line:
             continue
@@ -80,18 +81,14 @@ def _sphinx_problems(text: str, root: Path) -> list[Problem]:
         code = "sphinx"
         if tagged := re.search(r"\[([\w.-]+)\]$", message):
             code, message = tagged[1], message[: tagged.start()].rstrip()
-        path = match["path"]
-        try:
-            path = Path(path).resolve().relative_to(root.resolve().parent).as_posix()
-        except ValueError:
-            pass
+        path = display_path(match["path"])
         row = int(match["line"]) if match["line"] else None
         problems.append(Problem(code, message, path, row))
     return problems
 
 
 def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
-                doctrees: Path) -> None:
+                doctrees: Path, *, fresh: bool) -> None:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -103,12 +100,12 @@ def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
         with patch_docutils(workspace), docutils_namespace():
             app = Sphinx(srcdir=review.root, confdir=workspace, outdir=outdir,
                          doctreedir=doctrees, buildername=builder, status=io.StringIO(),
-                         warning=warnings, freshenv=False, keep_going=True)
+                         warning=warnings, freshenv=fresh, keep_going=True)
             app.build()
     except SphinxError as exc:
         raise BuildError([Problem("sphinx", f"{exc.category}: {exc}",
                                   display_path(review.root))]) from None
-    problems = _sphinx_problems(warnings.getvalue(), review.root)
+    problems = _sphinx_problems(warnings.getvalue())
     if problems:
         raise BuildError(problems)
 
@@ -183,7 +180,9 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     progress("Building HTML")
     staging = Path(tempfile.mkdtemp(prefix=".html-", dir=outdir))
     try:
-        _run_sphinx(review, workspace, "html", staging, doctrees)
+        # A fresh read every time: a cached environment would skip unchanged documents and so
+        # hide their warnings, letting a broken review pass.
+        _run_sphinx(review, workspace, "html", staging, doctrees, fresh=True)
         _replace(staging, outdir / "html")
     finally:
         if staging.exists():
@@ -199,6 +198,6 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
             "(as root, or with sudo in front).")])
     progress("Building LaTeX")
     latex_dir = outdir / ".latex"
-    _run_sphinx(review, workspace, "latex", latex_dir, doctrees)
+    _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False)
     result.pdfs = _make_pdfs(review, latex_dir, outdir / "pdf", progress)
     return result

@@ -49,7 +49,7 @@ def review_chronology(review: Review) -> ReviewChronology:
     key = _key(review)
     if key in _cache:
         return _cache[key]
-    loaded = [records.load(s, period=review.period, base=review.root) for s in review.sources]
+    loaded = [records.load(s, period=review.period) for s in review.sources]
     result = ReviewChronology(
         events=merge(loaded, agency_order=[s.agency for s in review.sources]),
         problems=[p for r in loaded for p in r.problems],

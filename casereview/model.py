@@ -214,12 +214,7 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError([Problem("toml-syntax", f"the file cannot be read: {message}.",
-                                   checker.name, int(line[1]) if line else None,
-                                   hint="Check quotes, brackets and dates on that line; dates "
-                                   "are written 2016-09-12.")]) from None
+        raise ConfigError([_syntax_problem(exc, checker)]) from None
 
     top = checker.values(data, _TOP_KEYS)
     tables: dict[str, dict[str, Any]] = {}
@@ -303,6 +298,23 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         gap_days=tables["chronology"].get("gap_days", 60),
         warnings=checker.problems,
     )
+
+
+def _syntax_problem(exc: tomllib.TOMLDecodeError, checker: _Checker) -> Problem:
+    found = re.search(r"line (\d+)", str(exc))
+    line = int(found[1]) if found else None
+    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+    text = checker.lines[line - 1] if line and line <= len(checker.lines) else ""
+    # tomllib reports an impossible date such as 2016-13-02 as a syntax error; say what it is.
+    for written in re.findall(r"\b\d{4}-\d{1,2}-\d{1,2}\b", text):
+        try:
+            date.fromisoformat(written)
+        except ValueError:
+            return Problem("date-invalid", f"{written} is not a real date.", checker.name, line,
+                           hint="Dates are written YYYY-MM-DD, as in 2016-09-12.")
+    return Problem("toml-syntax", f"the file cannot be read: {message}.", checker.name, line,
+                   hint="Check quotes, brackets and dates on that line; dates are written "
+                   "2016-09-12.")
 
 
 def _array(data: dict[str, Any], key: str, checker: _Checker) -> list[dict[str, Any]]:

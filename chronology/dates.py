@@ -152,8 +152,8 @@ def _day(year: int, month: int, day: int, written: str) -> date:
     if not 1 <= month <= 12:
         hint = FORMAT_HINT
         if 1 <= day <= 12 and 1 <= month <= 31:
-            hint = (f"Dates are read day first (UK): if you meant {calendar.month_name[day]} "
-                    f"{month}, write {month:02d}/{day:02d}/{year}.")
+            hint = (f"Dates are read day first (UK): if you meant {month} "
+                    f"{calendar.month_name[day]}, write {month:02d}/{day:02d}/{year}.")
         raise DateError(written, f"there is no month {month}", hint)
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:

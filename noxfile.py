@@ -1,0 +1,58 @@
+"""Development sessions: tests, lint, the example review, the user guide and benchmarks."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests", "lint"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    deps = [d for g in groups for d in nox.project.dependency_groups(PYPROJECT, g)]
+    session.install("--disable-pip-version-check", "-e", ".", *deps)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (builds real review projects, reads the PDFs and HTML)."""
+    install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check the code with ruff."""
+    install(session, "lint")
+    session.run("ruff", "check", "chronology", "casereview", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def example(session: nox.Session) -> None:
+    """Build the example review to _build/example (HTML and PDF)."""
+    install(session)
+    session.run("casereview", "build", "reviews/example", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the user guide to _build/docs with warnings as errors."""
+    install(session, "docs")
+    session.run("sphinx-build", "-W", "--keep-going", "-q", "-c", ".", "docs", "_build/docs")
+
+
+@nox.session(default=False)
+def build(session: nox.Session) -> None:
+    """Build the example review and the user guide, as a release would."""
+    install(session, "docs")
+    session.run("casereview", "build", "reviews/example")
+    session.run("sphinx-build", "-W", "--keep-going", "-q", "-c", ".", "docs", "_build/docs")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Measure the chronology engine against plain pandas and bare Sphinx (slow)."""
+    install(session, "bench")
+    session.run("python", "benchmarks/run.py", *session.posargs)

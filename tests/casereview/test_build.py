@@ -1,0 +1,193 @@
+"""Building real review projects: what a chief officer reads in the PDF and the HTML."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from casereview.build import BuildError, build
+from tests.conftest import EXAMPLE, chronology_tables, pdf_pages
+
+FRAMEWORK_HEADINGS = (
+    "What was our involvement with this child and family?",
+    "Analysis of involvement",
+    "What do we learn from this case?",
+    "Recommendations for action",
+)
+
+
+def rows_in_records(folder: Path) -> int:
+    """Count data rows the way a person would: non-blank rows under the heading row."""
+    total = 0
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".csv":
+            data = path.read_bytes()
+            text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else None
+            if text is None:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = data.decode("cp1252")
+            rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+            total += len(rows) - 1
+        elif path.suffix == ".xlsx":
+            sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+            rows = [r for r in sheet.iter_rows(values_only=True) if any(c for c in r)]
+            # Workbooks may carry a title row above the headings; the heading row has "Date".
+            heading = next(i for i, r in enumerate(rows) if "Date" in r)
+            total += len(rows) - heading - 1
+    return total
+
+
+def test_example_ships_records_as_they_arrive():
+    records = EXAMPLE / "records"
+    raw = {p.name: p.read_bytes() for p in records.iterdir()}
+    assert raw["police.csv"].startswith(b"\xef\xbb\xbf"), "one CSV is UTF-8 with a BOM"
+    with pytest.raises(UnicodeDecodeError):
+        raw["probation.csv"].decode("utf-8")  # exported from Excel on Windows
+    assert "’".encode("cp1252") in raw["probation.csv"]
+    assert any(name.endswith(".xlsx") for name in raw)
+    assert len(raw) >= 4
+
+
+def test_pdf_has_marking_on_every_page(built_example):
+    (pdf,) = built_example.pdfs
+    pages = pdf_pages(pdf)
+    assert len(pages) >= 5
+    for number, text in enumerate(pages, start=1):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        assert lines[0] == "OFFICIAL-SENSITIVE", f"page {number} header"
+        assert "OFFICIAL-SENSITIVE" in lines[-2:], f"page {number} footer"
+        assert f"Management review | Version 0.3 | Page {number} of {len(pages)}" in lines[-1]
+
+
+def test_pdf_title_page_has_the_title_block(built_example):
+    title_page = pdf_pages(built_example.pdfs[0])[0]
+    for expected in ("Management review", "Serious case review: Child P",
+                     "Agency Northshire Probation Service", "Child Child P",
+                     "Date of request 18 July 2016", "Date records secured 19 July 2016",
+                     "Author Helen Marsh, Head of Public Protection",
+                     "Time span of the review 1 January 2015 to 30 June 2016",
+                     "Statement of independence I had no involvement in this case"):
+        assert expected in " ".join(title_page.split()), expected
+
+
+def test_pdf_has_the_four_framework_sections(built_example):
+    body = " ".join(" ".join(pdf_pages(built_example.pdfs[0])[2:]).split())
+    positions = [body.find(heading) for heading in FRAMEWORK_HEADINGS]
+    assert -1 not in positions, dict(zip(FRAMEWORK_HEADINGS, positions, strict=True))
+    assert positions == sorted(positions)
+
+
+def test_html_chronology_has_one_row_per_record(built_example):
+    html = (built_example.html / "management-review.html").read_text()
+    tables = chronology_tables(html)
+    (merged,) = [t for t in tables if t and t[0]["text"].startswith("Multi-agency")]
+    events = [r for r in merged if "event" in r["class"].split()]
+    assert len(events) == rows_in_records(EXAMPLE / "records") == 43
+    assert len({r["id"] for r in events}) == len(events)
+    assert any("gap" in r["class"].split() for r in merged)
+
+
+def test_html_pages_carry_the_marking(built_example):
+    for page in ("index.html", "management-review.html"):
+        html = (built_example.html / page).read_text()
+        assert html.count('class="protective-marking') == 2, page
+        assert ">OFFICIAL-SENSITIVE<" in html
+
+
+def test_html_escapes_agency_text(workspace):
+    csv_path = workspace / "records" / "probation.csv"
+    csv_path.write_text(csv_path.read_text() +
+                        '4,01/06/2019,Case record,<script>alert(1)</script> note,None\n')
+    result = build(workspace, pdf=False)
+    html = (result.html / "management-review.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; note" in html
+
+
+def test_broken_myst_fails_with_file_and_line(workspace):
+    doc = workspace / "management-review.md"
+    doc.write_text(doc.read_text() + "\n```{nonexistent}\n```\n")
+    with pytest.raises(BuildError) as caught:
+        build(workspace, pdf=False)
+    assert [str(p) for p in caught.value.problems] == [
+        "reviews/case/management-review.md:22: error [myst.directive_unknown] Unknown directive "
+        "type: 'nonexistent'"
+    ]
+    # A second build of the same broken file must fail too (no cached pass).
+    with pytest.raises(BuildError):
+        build(workspace, pdf=False)
+
+
+def test_failed_build_keeps_the_previous_output(workspace):
+    first = build(workspace, pdf=False)
+    before = (first.html / "management-review.html").read_text()
+    doc = workspace / "management-review.md"
+    doc.write_text(doc.read_text() + "\nNew text.\n\n```{nonexistent}\n```\n")
+    with pytest.raises(BuildError):
+        build(workspace, pdf=False)
+    assert (first.html / "management-review.html").read_text() == before
+    assert not [p for p in first.html.parent.iterdir() if p.name.startswith(".html-")]
+
+
+def run_cli(*args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "casereview.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+def test_cli_build_reports_paths(workspace):
+    done = run_cli("build", "reviews/case", cwd=workspace.parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "Building reviews/case",
+        "  Reading reviews/case/review.toml…",
+        "  Checking records (1 files)…",
+        "  Building HTML…",
+        "  Building LaTeX…",
+        "  Typesetting management-review.pdf…",
+        "HTML: _build/case/html/index.html",
+        "PDF:  _build/case/pdf/management-review.pdf",
+    ]
+    pages = pdf_pages(workspace.parents[1] / "_build/case/pdf/management-review.pdf")
+    assert all(p.lstrip().startswith("OFFICIAL-SENSITIVE") for p in pages)
+
+
+def test_cli_without_tex_builds_html_and_says_what_to_install(workspace):
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent))
+    done = run_cli("build", "reviews/case", cwd=workspace.parents[1], env=env)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert ("error [tex-missing] LaTeX is not installed, so the PDFs were not made (the HTML "
+            "was built in _build/case/html). Install it with: apt-get install latexmk "
+            "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre make "
+            "(as root, or with sudo in front).") in done.stderr
+    assert (workspace.parents[1] / "_build/case/html/management-review.html").is_file()
+
+
+def test_cli_bad_records_exit_1_without_traceback(workspace):
+    (workspace / "records" / "probation.csv").write_text(
+        "Ref,Date,Source of information,Event\n1,31/02/2019,Case record,Visit.\n"
+        "2,05/13/2019,,Call.\n")
+    done = run_cli("build", "reviews/case", cwd=workspace.parents[1])
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        'reviews/case/records/probation.csv:2:Date: error [date-invalid] "31/02/2019" is not a '
+        "date: day 31 does not exist in February. Write it as DD/MM/YYYY (for example "
+        '05/01/2015), a month as MM/YYYY, or mark an uncertain date with "?" (for example '
+        "?22/05/2016).",
+        'reviews/case/records/probation.csv:3:Date: error [date-invalid] "05/13/2019" is not a '
+        "date: there is no month 13. Dates are read day first (UK): if you meant 13 May, write "
+        "13/05/2019.",
+        'reviews/case/records/probation.csv:3:Source of information: error [source-missing] '
+        'the "Source of information" is empty. Say where this comes from: the record and the '
+        "practitioner's role, for example \"Case notes, probation officer\".",
+        "Stopped: 3 problems to fix.",
+    ]

@@ -1,0 +1,111 @@
+"""review.toml: every problem reported at once, each with its line, key and an exact message."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from casereview.model import ConfigError, load_review
+
+
+def edit(review_dir, pattern, replacement):
+    path = review_dir / "review.toml"
+    text = path.read_text()
+    new = re.sub(pattern, replacement, text, count=1, flags=re.M)
+    assert new != text, f"pattern {pattern!r} did not match"
+    path.write_text(new)
+
+
+def messages(review_dir) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_review(review_dir)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_minimal_review_loads(workspace):
+    review = load_review(workspace)
+    assert review.title == "Minimal review"
+    assert review.requested == date(2020, 3, 2)
+    assert review.period == (date(2019, 1, 1), date(2019, 12, 31))
+    assert review.marking == "OFFICIAL-SENSITIVE"
+    assert [s.code for s in review.sources] == ["PRB"]
+    assert [d.docname for d in review.documents] == ["management-review"]
+
+
+def test_missing_key(workspace):
+    edit(workspace, r"^agency = .*\n", "")
+    assert messages(workspace) == [
+        'reviews/case/review.toml:agency: error [key-missing] "agency" is missing: the agency '
+        'writing this review. Add a line such as agency = "Northshire Probation Service"'
+    ]
+
+
+def test_missing_key_in_table(workspace):
+    edit(workspace, r"^role = \"Head of Quality\"\n", "")
+    assert messages(workspace) == [
+        'reviews/case/review.toml:12:reviewer.role: error [key-missing] "role" is missing under '
+        "[reviewer]: the nominated reviewer's role. Add a line such as "
+        'role = "Head of Public Protection"'
+    ]
+
+
+def test_quoted_uk_date(workspace):
+    edit(workspace, r"^requested = .*$", 'requested = "02/03/2020"')
+    assert messages(workspace) == [
+        'reviews/case/review.toml:5:requested: error [date-invalid] "requested" = "02/03/2020" is '
+        "not a date in the form review.toml needs. Write it as YYYY-MM-DD without quotes, as in "
+        "requested = 2016-09-12"
+    ]
+
+
+def test_impossible_date(workspace):
+    edit(workspace, r"^requested = .*$", "requested = 2020-13-02")
+    assert messages(workspace) == [
+        "reviews/case/review.toml:5: error [date-invalid] 2020-13-02 is not a real date. Dates "
+        "are written YYYY-MM-DD, as in 2016-09-12."
+    ]
+
+
+def test_unknown_file(workspace):
+    edit(workspace, r"records/probation\.csv", "records/police.csv")
+    assert messages(workspace) == [
+        'reviews/case/review.toml:27:records.file: error [file-missing] records file '
+        '"records/police.csv" does not exist in reviews/case. Check the file name, or remove '
+        "the entry."
+    ]
+
+
+def test_every_problem_reported_at_once(workspace):
+    edit(workspace, r"^agency = .*\n", "")
+    edit(workspace, r"^version = .*$", "version = 1.0")
+    edit(workspace, r"^end = .*$", "end = 2018-12-31")
+    edit(workspace, r"management-review\.md", "missing.md")
+    codes = [p.split(" error ")[1].split("]")[0] + "]" for p in messages(workspace)]
+    assert codes == ["[key-missing]", "[key-type]", "[file-missing]", "[period-reversed]"]
+
+
+def test_syntax_error_names_the_line(workspace):
+    edit(workspace, r'^child = "Child T"$', 'child = "Child T')
+    (message,) = messages(workspace)
+    assert message.startswith("reviews/case/review.toml:3: error [toml-syntax] the file cannot "
+                              "be read:")
+
+
+def test_no_review_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    assert messages(tmp_path / "empty") == [
+        "empty: error [review-missing] there is no review.toml in this folder. Give the folder "
+        "of a review, such as reviews/example, or create one with casereview new."
+    ]
+
+
+def test_unknown_key_is_a_warning(workspace):
+    edit(workspace, r"^version = .*$", 'version = "1.0"\nmarkng = "OFFICIAL"')
+    review = load_review(workspace)
+    assert [str(w) for w in review.warnings] == [
+        'reviews/case/review.toml:7:markng: warning [key-unknown] "markng" is not a setting '
+        "casereview knows. Check the spelling, or remove the line."
+    ]
