@@ -2,7 +2,7 @@
 # A board may change anything here; review-specific settings (title, marking, PDFs) come from
 # each review's review.toml through the casereview extension.
 
-extensions = ["myst_parser", "casereview.sphinxext"]
+extensions = ["myst_parser", "sphinx_click", "casereview.sphinxext"]
 
 language = "en_GB"
 source_suffix = {".md": "markdown"}

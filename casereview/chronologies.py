@@ -8,14 +8,16 @@ files so one build reads each file once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from chronology import records
 from chronology.merging import find_gaps, merge, with_gaps
 from chronology.problems import InputError, Problem
+from chronology.records import Source
 
-from .model import Review
+from .model import Review, load_review
 
 
 @dataclass
@@ -65,3 +67,46 @@ def checked_chronology(review: Review) -> ReviewChronology:
     if result.errors:
         raise InputError(result.problems)
     return result
+
+
+def sources_for(paths: list[Path], *, encoding: str | None = None) -> list[Source]:
+    """Record files to check: a review folder gives its declared files, a file stands alone."""
+    sources: list[Source] = []
+    for path in paths:
+        if path.is_dir():
+            sources += load_review(path).sources
+        else:
+            sources.append(Source(path=path, agency=path.stem.replace("-", " ").title(),
+                                  encoding=encoding))
+    return sources
+
+
+def check_files(paths: list[Path], *, encoding: str | None = None) -> list[records.AgencyRecords]:
+    """Load every file (all problems collected); the review's period applies to its files."""
+    loaded = []
+    for path in paths:
+        if path.is_dir():
+            review = load_review(path)
+            loaded += [records.load(s, period=review.period) for s in review.sources]
+        else:
+            loaded += [records.load(s) for s in sources_for([path], encoding=encoding)]
+    return loaded
+
+
+def merged_events(review: Review, *, include_outside_period: bool = False) -> pd.DataFrame:
+    """The review's merged events, checked; raises InputError if any file has an error."""
+    events = checked_chronology(review).events
+    return events if include_outside_period else events[events["in_period"]]
+
+
+def draw(review: Review, path: Path, *, kind: str = "timeline") -> Path:
+    """A timeline or monthly chart of the review's chronology, saved as PNG."""
+    from chronology import plot
+
+    events = merged_events(review)
+    order = [s.agency for s in review.sources]
+    if kind == "monthly":
+        return plot.monthly(events, path, agency_order=order, title=review.title)
+    gaps = find_gaps(events, review.gap_days, review.period)
+    return plot.timeline(events, path, period=review.period, gaps=gaps, agency_order=order,
+                         title=review.title)

@@ -72,6 +72,73 @@ def build(review_dir: Path, outdir: Path | None, no_pdf: bool) -> None:
         click.echo(f"PDF:  {display_path(pdf)}")
 
 
+@cli.group()
+def chronology() -> None:
+    """Check, merge and draw the agencies' chronologies."""
+
+
+@chronology.command("check")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--encoding", help="Text encoding of CSV files given directly (e.g. cp1252); "
+              "detected when not given.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@reports_problems
+def chronology_check(paths: tuple[Path, ...], encoding: str | None, strict: bool) -> None:
+    """Check record files, or every file of a review folder, and list all problems."""
+    from .chronologies import check_files
+
+    loaded = check_files(list(paths), encoding=encoding)
+    failed = False
+    for result in loaded:
+        _echo_problems(result.problems)
+    for result in loaded:
+        errors = len(result.errors)
+        warnings = len(result.problems) - errors
+        failed |= bool(errors) or (strict and bool(warnings))
+        click.echo(f"{display_path(result.source.path)}: {len(result.events)} events, "
+                   f"{errors} {'error' if errors == 1 else 'errors'}, "
+                   f"{warnings} {'warning' if warnings == 1 else 'warnings'}")
+    if failed:
+        sys.exit(1)
+
+
+@chronology.command("merge")
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write: .csv, .xlsx or .json.")
+@click.option("--outside-period", is_flag=True,
+              help="Include events outside the terms-of-reference period.")
+@reports_problems
+def chronology_merge(review_dir: Path, output: Path, outside_period: bool) -> None:
+    """Merge a review's chronologies into one file, in date order."""
+    from chronology.export import export
+
+    from .chronologies import merged_events
+    from .model import load_review
+
+    events = merged_events(load_review(review_dir), include_outside_period=outside_period)
+    export(events, output)
+    click.echo(f"{len(events)} events written to {display_path(output)}")
+
+
+@chronology.command("plot")
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The PNG file to write.")
+@click.option("--kind", type=click.Choice(["timeline", "monthly"]), default="timeline",
+              show_default=True, help="A timeline with one lane per agency, or contacts per "
+              "agency per month.")
+@reports_problems
+def chronology_plot(review_dir: Path, output: Path, kind: str) -> None:
+    """Draw a review's chronology as a PNG picture."""
+    from .chronologies import draw
+    from .model import load_review
+
+    draw(load_review(review_dir), output, kind=kind)
+    click.echo(f"Picture written to {display_path(output)}")
+
+
 def main() -> None:
     cli(prog_name="casereview")
 

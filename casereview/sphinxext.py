@@ -7,6 +7,7 @@ the command line.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from chronology.merging import Filter
+from chronology.problems import CaseReviewError
 from chronology.render import latex_escape, to_html, to_latex
 
 from . import __version__
@@ -192,6 +194,41 @@ class ChronologyDirective(ReviewDirective):
                 nodes.raw("", to_latex(events, caption=caption), format="latex")]
 
 
+class TimelineDirective(ReviewDirective):
+    """The review's chronology drawn as a figure: a timeline, or contacts per month."""
+
+    option_spec = {"kind": lambda a: directives.choice(a, ("timeline", "monthly")),
+                   "caption": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        review = self.review()
+        if review is None:
+            return []
+        from .chronologies import draw
+
+        for path in {s.path for s in review.sources}:
+            self.env.note_dependency(str(path))
+        kind = self.options.get("kind", "timeline")
+        serial = self.env.new_serialno("casereview-figure")
+        # Drawn beside the doctrees, never into the review folder, which holds only sources.
+        png = Path(self.env.doctreedir) / "casereview-figures" / f"{self.env.docname}-{kind}-" \
+            f"{serial}.png"
+        try:
+            draw(review, png, kind=kind)
+        except CaseReviewError as exc:
+            for problem in exc.problems:
+                logger.warning(str(problem), location=self.get_location(), type="casereview",
+                               subtype=problem.code)
+            return []
+        doc_dir = Path(self.env.srcdir) / Path(self.env.docname).parent
+        figure = nodes.figure()
+        figure += nodes.image(uri=os.path.relpath(png, doc_dir), width="100%",
+                              alt=self.options.get("caption", f"Chronology {kind}"))
+        if caption := self.options.get("caption"):
+            figure += nodes.caption(caption, caption)
+        return [figure]
+
+
 class TitleBlockDirective(ReviewDirective):
     """The review's title block as a table in HTML (the PDF has it on its title page)."""
 
@@ -212,5 +249,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("source-read", _add_document_list)
     app.add_directive("chronology", ChronologyDirective)
     app.add_directive("title-block", TitleBlockDirective)
+    app.add_directive("chronology-figure", TimelineDirective)
     app.add_css_file("casereview.css")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

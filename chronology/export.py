@@ -1,0 +1,103 @@
+"""A merged chronology written out for people who work in Excel, or for other tools.
+
+Cells that Excel would read as a formula (starting = + - @) are neutralised: in CSV by a leading
+apostrophe, as OWASP advises; in XLSX by storing every cell as text, which Excel never runs.
+Files are written to a temporary name and renamed, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import InputError, Problem
+
+#: (heading, frame column) in the order agencies and panels expect to read them.
+EXPORT_COLUMNS = (
+    ("ID", "id"), ("Date", "date_text"), ("Time", "time"), ("Earliest date", "date_start"),
+    ("Latest date", "date_end"), ("Date precision", "precision"), ("Date qualifier", "qualifier"),
+    ("Agency", "agency"), ("Source of information", "source"), ("Event", "event"),
+    ("Action/outcome", "action"), ("Significance", "significance"), ("Kind", "kind"),
+    ("Comment", "comment"), ("Joint event with", "joint"), ("File", "file"), ("Row", "row"),
+)
+_PRECISION = {0: "day", 1: "part of month", 2: "month", 3: "year"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = (".csv", ".xlsx", ".json")
+
+
+def neutralise(text: str) -> str:
+    """Make a CSV cell safe to open in Excel: a formula-like start becomes plain text."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def table(events: pd.DataFrame) -> pd.DataFrame:
+    """The events as the plain, flat table that every export writes."""
+    out = pd.DataFrame({heading: events[column] for heading, column in EXPORT_COLUMNS})
+    out["Earliest date"] = out["Earliest date"].map(lambda d: d.isoformat())
+    out["Latest date"] = out["Latest date"].map(lambda d: d.isoformat())
+    out["Date precision"] = out["Date precision"].map(_PRECISION)
+    out["Joint event with"] = out["Joint event with"].map(", ".join)
+    extras = sorted({k for row in events["extras"] for k in row})
+    for key in extras:
+        out[key] = [row.get(key, "") for row in events["extras"]]
+    return out
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export(events: pd.DataFrame, path: Path | str) -> Path:
+    """Write the chronology as .csv (UTF-8 with BOM, so Excel shows accents), .xlsx or .json."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError([Problem("export-format", f'cannot write "{suffix or path.name}" files.',
+                                  path.name, hint="Give a file name ending .csv, .xlsx or .json.")])
+    flat = table(events)
+    if suffix == ".csv":
+        safe = flat.astype(str).map(neutralise)
+        _atomic_write(path, lambda t: safe.to_csv(t, index=False, encoding="utf-8-sig"))
+    elif suffix == ".xlsx":
+        _atomic_write(path, lambda t: _write_xlsx(flat, t))
+    else:
+        records = flat.to_dict(orient="records")
+        _atomic_write(path, lambda t: t.write_text(json.dumps(records, ensure_ascii=False,
+                                                              indent=1, default=str)))
+    return path
+
+
+def _write_xlsx(flat: pd.DataFrame, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Chronology"
+    sheet.append(list(flat.columns))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for values in flat.itertuples(index=False):
+        sheet.append([str(v) for v in values])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            # openpyxl treats any text starting "=" as a formula; force text so nothing runs.
+            cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    widths = {"Event": 60, "Action/outcome": 40, "Source of information": 28, "Comment": 30}
+    for index, heading in enumerate(flat.columns, start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = widths.get(heading, 14)
+    book.save(path)
