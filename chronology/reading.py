@@ -93,8 +93,9 @@ def _decode(data: bytes, table: RawTable, encoding: str | None) -> str | None:
     try:
         return data.decode(table.encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         table.problem("encoding", f"the file is neither UTF-8 nor Windows-1252 text "
-                      f"(byte 0x{data[exc.start]:02X} at position {exc.start} cannot be read).",
+                      f"(a character on line {line} cannot be read: byte 0x{data[exc.start]:02X}).",
                       'Save it from Excel as "CSV UTF-8 (Comma delimited)", or set its encoding '
                       "in review.toml.")
         return None
@@ -150,7 +151,13 @@ def _read_xlsx(path: Path, table: RawTable, sheet: str | None) -> list[list[str]
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except zipfile.BadZipFile:
+        table.problem("xlsx-unreadable", "this is not an Excel workbook, though its name ends "
+                      ".xlsx (it may be a CSV or another kind of file).",
+                      "Open it in Excel and save it as \"Excel Workbook (.xlsx)\", or rename a "
+                      "CSV file to .csv.")
+        return None
+    except (KeyError, OSError, ValueError) as exc:
         table.problem("xlsx-unreadable", f"the workbook cannot be opened ({exc}).",
                       "Open it in Excel, check it is not password-protected, and save it again.")
         return None
@@ -189,6 +196,9 @@ def _split_headings(cells: list[list[str]], table: RawTable,
                       row=1)
         return
     headings = [c.strip() for c in cells[heading_index]]
+    # Excel writes every row as wide as the heading row, blank headings included; a row wider
+    # than that has been shifted, usually by an unquoted comma, even if its last cells are blank.
+    written_width = len(headings)
     while headings and not headings[-1]:
         headings.pop()
     table.headings = headings
@@ -200,9 +210,9 @@ def _split_headings(cells: list[list[str]], table: RawTable,
             continue
         number = index + 1
         if len(row) > width:
-            if any(c.strip() for c in row[width:]):
+            if len(row) > written_width or any(c.strip() for c in row[width:]):
                 table.problem("row-ragged", f"the row has {len(row)} cells but there are only "
-                              f"{width} headings; the extra cells would be lost.",
+                              f"{width} headings, so its cells do not line up with the headings.",
                               "Give the extra column a heading, or move the text into the right "
                               "cell (a comma inside a cell needs the cell in double quotes).",
                               row=number)

@@ -76,7 +76,12 @@ def load(source: Source, *, period: tuple[date, date] | None = None,
     if mapping is None:
         return AgencyRecords(source, empty_events(), table.problems)
     events = _normalise(table, source, mapping, period)
-    return AgencyRecords(source, events, table.problems)
+    return AgencyRecords(source, events, _in_reading_order(table.problems))
+
+
+def _in_reading_order(problems: list[Problem]) -> list[Problem]:
+    """File-wide problems first, then row by row, as a reviewer works down the sheet."""
+    return sorted(problems, key=lambda p: -1 if p.row is None else p.row)
 
 
 def check(source: Source, **kwargs) -> AgencyRecords:
@@ -101,9 +106,10 @@ def _map_headings(table: RawTable, source: Source) -> dict[str, int] | None:
             continue
         if name in mapping:
             first = table.headings[mapping[name]]
-            table.problem("heading-duplicate",
-                          f'the columns "{first}" and "{heading}" both mean '
-                          f'"{BY_NAME[name].label}".',
+            message = (f'two columns are headed "{heading}".' if first == heading else
+                       f'the columns "{first}" and "{heading}" both mean '
+                       f'"{BY_NAME[name].label}".')
+            table.problem("heading-duplicate", message,
                           "Rename or delete one of them, or map them in review.toml.",
                           row=table.heading_row, column=heading)
             continue
@@ -155,8 +161,9 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
         try:
             parsed = parse_date(text)
         except DateError as exc:
+            message = 'the "Date" is empty.' if not text else str(exc)
             for i in positions:
-                report("date-missing" if not text else "date-invalid", str(exc), exc.hint, i,
+                report("date-missing" if not text else "date-invalid", message, exc.hint, i,
                        "date")
             continue
         for i in positions:
