@@ -14,7 +14,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, time
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import lru_cache
 
 __all__ = [
@@ -49,7 +49,7 @@ class Precision(int, Enum):
         return self.name.lower().replace("_", " ")
 
 
-class Qualifier(str, Enum):
+class Qualifier(StrEnum):
     ON = "on"
     ABOUT = "about"
     BEFORE = "before"
@@ -119,7 +119,8 @@ _YEAR = re.compile(r"(\d{4})")
 _NUMERIC_DAY = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})")
 _NUMERIC_MONTH = re.compile(r"(\d{1,2})[/.\-](\d{4})")
 _NUMERIC_NO_YEAR = re.compile(r"\d{1,2}[/.\-]\d{1,2}")
-_DAY_MONTHNAME = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/.]+(?:of\s+)?([a-z]+)\.?,?[\s\-/.]+(\d{4}|\d{2})")
+_DAY_MONTHNAME = re.compile(
+    r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/.]+(?:of\s+)?([a-z]+)\.?,?[\s\-/.]+(\d{4}|\d{2})")
 _MONTHNAME_DAY = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
 _MONTHNAME_YEAR = re.compile(r"([a-z]+)\.?[\s\-/]+(\d{4}|\d{2})")
 _PART_MONTH = re.compile(r"(early|beginning of|start of|mid|middle of|late|end of)[\s\-]+(.+)")
@@ -231,13 +232,17 @@ def parse_date(written: str) -> FuzzyDate:
     elif m := re.fullmatch(r"(before|prior to|after)\s+(.+)", text):
         qualifier = Qualifier.AFTER if m[1] == "after" else Qualifier.BEFORE
         text = m[2]
-    elif m := re.fullmatch(r"between\s+(.+?)\s+and\s+(.+)", text):
-        return _between(_core(m[1], written), _core(m[2], written), written)
-    elif (m := _RANGE.fullmatch(text)) and not _is_single(text):
+    elif m := re.fullmatch(r"between\s+(.+?)\s+and\s+(.+)", text) or _range(text):
         return _between(_core(m[1], written), _core(m[2], written), written)
 
     found = _core(text, written)
     return FuzzyDate(written, found.start, found.end, found.precision, qualifier)
+
+
+def _range(text: str) -> re.Match | None:
+    """A range written with a dash or "to", unless the whole text is already one date."""
+    match = _RANGE.fullmatch(text)
+    return match if match and not _is_single(text) else None
 
 
 def _is_single(text: str) -> bool:

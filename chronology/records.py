@@ -238,7 +238,7 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
     for name in ("event", "action", "comment", "source"):
         for i, value in enumerate(columns[name]):
             if value.startswith("="):
-                report("formula-text", f'the cell starts with "=" and would run as a formula '
+                report("formula-text", 'the cell starts with "=" and would run as a formula '
                        "in Excel; it is kept as text.", "Remove the \"=\" if it is not meant.",
                        i, name, Severity.WARNING)
             elif "<" in value and _MARKUP.search(value):

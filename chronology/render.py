@@ -23,7 +23,8 @@ def date_label(text: str) -> tuple[str, str]:
         parsed = parse_date(text)
     except DateError:
         return text, ""
-    return text, "" if parsed.is_exact else parsed.describe()
+    reading = "" if parsed.is_exact else parsed.describe()
+    return text, "" if reading.casefold() == text.strip().casefold() else reading
 
 
 def to_html(events: pd.DataFrame, *, caption: str = "") -> str:

@@ -1,0 +1,76 @@
+"""The chronology commands on the shipped example review, as a panel would run them."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+from click.testing import CliRunner
+from matplotlib.image import imread
+
+from casereview.cli import cli
+from tests.conftest import EXAMPLE, ROOT
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_check_example(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = run("chronology", "check", "reviews/example")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "reviews/example/records/probation.csv: 12 events, 0 errors, 0 warnings",
+        "reviews/example/records/police.csv: 8 events, 0 errors, 0 warnings",
+        "reviews/example/records/childrens-social-care.csv: 9 events, 0 errors, 0 warnings",
+        "reviews/example/records/health.xlsx: 9 events, 0 errors, 0 warnings",
+        "reviews/example/records/nursery.xlsx: 5 events, 0 errors, 0 warnings",
+    ]
+
+
+def test_check_strict_fails_on_warnings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gp.csv").write_text("Date,Source,Event\n05/05/2015,GP,=1+1\n")
+    assert run("chronology", "check", "gp.csv").exit_code == 0
+    assert run("chronology", "check", "--strict", "gp.csv").exit_code == 1
+
+
+def test_merge_to_xlsx_and_csv(tmp_path):
+    result = run("chronology", "merge", str(EXAMPLE), "-o", str(tmp_path / "merged.xlsx"))
+    assert result.exit_code == 0 and "43 events written" in result.output
+    sheet = openpyxl.load_workbook(tmp_path / "merged.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("ID", "Date", "Time") and len(rows) == 44
+    run("chronology", "merge", str(EXAMPLE), "-o", str(tmp_path / "merged.csv"))
+    text = (tmp_path / "merged.csv").read_text(encoding="utf-8-sig")
+    ids = [r["ID"] for r in csv.DictReader(text.splitlines())]
+    assert ids[0] == "PRB-001" and len(ids) == len(set(ids)) == 43
+    joint = {r["ID"]: r["Joint event with"] for r in csv.DictReader(text.splitlines())}
+    assert joint["POL-P-103"] == "CSC-004, HLT-58f5a"
+
+
+def test_plots_are_drawn(tmp_path):
+    for kind in ("timeline", "monthly"):
+        out = tmp_path / f"{kind}.png"
+        result = run("chronology", "plot", str(EXAMPLE), "-o", str(out), "--kind", kind)
+        assert result.exit_code == 0, result.output
+        pixels = imread(out)
+        assert pixels.shape[1] >= 1500 and pixels.shape[0] >= 500
+        assert pixels.std() > 0.05  # not a blank canvas
+    again = tmp_path / "again.png"
+    run("chronology", "plot", str(EXAMPLE), "-o", str(again))
+    assert again.read_bytes() == (tmp_path / "timeline.png").read_bytes()
+
+
+def test_merge_of_a_broken_review_names_the_problem(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from tests.conftest import make_workspace
+
+    review = make_workspace(tmp_path)
+    (review / "records" / "probation.csv").write_text("Date,Source,Event\n32/01/2019,R,X\n")
+    result = CliRunner().invoke(cli, ["chronology", "merge", "reviews/case", "-o", "m.csv"])
+    assert result.exit_code == 1
+    assert 'reviews/case/records/probation.csv:2:Date: error [date-invalid] "32/01/2019"' in \
+        result.output
+    assert not (tmp_path / "m.csv").exists()

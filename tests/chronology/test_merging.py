@@ -1,0 +1,125 @@
+"""Merging agencies' events: order, stable IDs, joint events, gaps and filters."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from chronology.merging import Filter, find_gaps, merge, with_gaps
+from chronology.records import Source, load
+
+
+def write(tmp_path: Path, name: str, rows: list[str],
+          heading: str = "Ref,Date,Time,Source,Event,Significance") -> Source:
+    path = tmp_path / name
+    path.write_text(heading + "\n" + "\n".join(rows) + "\n")
+    return Source(path, agency=Path(name).stem.title())
+
+
+def test_order_is_date_then_precision_then_time_then_agency(tmp_path):
+    police = write(tmp_path, "police.csv", ["1,05/2015,,Log,Month only.,",
+                                            "2,05/05/2015,14:00,Log,Afternoon.,",
+                                            "3,05/05/2015,09:00,Log,Morning.,"])
+    health = write(tmp_path, "health.csv", ["1,05/05/2015,09:00,Record,Same time.,",
+                                            "2,01/05/2015,,Record,First of May.,"])
+    events = merge([load(police), load(health)], agency_order=["Police", "Health"])
+    assert list(events["event"]) == ["First of May.", "Month only.", "Morning.", "Same time.",
+                                     "Afternoon."]
+
+
+def test_ids_survive_unrelated_edits(tmp_path):
+    source = write(tmp_path, "nursery.csv", [",05/01/2015,,Register,Starts nursery.,",
+                                             ",06/01/2015,,Register,Absent.,"],
+                   heading="Ref,Date,Time,Source,Event,Significance")
+    before = dict(zip(load(source).events["event"], load(source).events["id"], strict=True))
+    source.path.write_text("Date,Source,Event,Extra\n01/01/2015,Register,New first row.,x\n"
+                           "06/01/2015,Register,Absent.,\n05/01/2015,Register,Starts nursery.,\n")
+    after = dict(zip(load(source).events["event"], load(source).events["id"], strict=True))
+    assert after["Starts nursery."] == before["Starts nursery."]
+    assert after["Absent."] == before["Absent."]
+
+
+def test_agency_references_make_ids(tmp_path):
+    events = load(write(tmp_path, "police.csv", ["7,05/05/2015,,Log,Call.,",
+                                                 "P-12,06/05/2015,,Log,Visit.,"])).events
+    assert list(events["id"]) == ["POL-007", "POL-P-12"]
+
+
+def test_joint_events_are_linked_with_each_account_kept(tmp_path):
+    police = write(tmp_path, "police.csv", ["1,14/10/2015,10:00,Minutes,Strategy meeting about "
+                                            "bruising to the child.,"])
+    social = write(tmp_path, "social.csv", ["1,14/10/2015,10:30,Minutes,Strategy meeting held "
+                                            "about bruising with police.,",
+                                            "2,14/10/2015,,Notes,Phone call to school.,"])
+    events = merge([load(police), load(social)])
+    joint = dict(zip(events["id"], events["joint"], strict=True))
+    assert joint == {"POL-001": ("SOC-001",), "SOC-001": ("POL-001",), "SOC-002": ()}
+    assert list(events["time"]) == ["", "10:00", "10:30"]
+
+
+def test_gaps_become_rows(tmp_path):
+    events = merge([load(write(tmp_path, "a.csv", ["1,10/01/2015,,R,One.,",
+                                                   "2,20/03/2015,,R,Two.,"]))])
+    gaps = find_gaps(events, 30, (date(2015, 1, 1), date(2015, 4, 30)))
+    assert [(g.start, g.end, g.days) for g in gaps] == [
+        (date(2015, 1, 11), date(2015, 3, 19), 68),
+        (date(2015, 3, 21), date(2015, 4, 30), 41),
+    ]
+    rows = with_gaps(events, gaps)
+    assert list(rows["event"]) == ["One.", "No agency contact for 68 days.", "Two.",
+                                   "No agency contact for 41 days."]
+
+
+def test_month_only_dates_cover_their_month_when_finding_gaps(tmp_path):
+    events = merge([load(write(tmp_path, "a.csv", ["1,03/2015,,R,Sometime in March.,"]))])
+    gaps = find_gaps(events, 20, (date(2015, 3, 1), date(2015, 4, 30)))
+    assert [(g.start, g.end) for g in gaps] == [(date(2015, 4, 1), date(2015, 4, 30))]
+
+
+def test_filters(tmp_path):
+    events = merge([load(write(tmp_path, "police.csv", ["1,05/05/2015,,Log,A.,High",
+                                                        "2,06/06/2015,,Log,B.,Low"])),
+                    load(write(tmp_path, "health.csv", ["1,07/07/2015,,Rec,C.,high"]))])
+    assert list(Filter(agencies=("police",)).apply(events)["event"]) == ["A.", "B."]
+    assert list(Filter(agencies=("HEA",)).apply(events)["event"]) == ["C."]
+    assert list(Filter(significance=("High",)).apply(events)["event"]) == ["A.", "C."]
+    assert list(Filter(start=date(2015, 6, 1), end=date(2015, 6, 30)).apply(events)["event"]) \
+        == ["B."]
+
+
+def test_events_outside_the_period_are_flagged_and_left_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = write(tmp_path, "a.csv", ["1,05/05/2014,,R,Before.,", "2,05/05/2015,,R,During.,"])
+    loaded = load(source, period=(date(2015, 1, 1), date(2015, 12, 31)))
+    assert [str(p) for p in loaded.problems] == [
+        'a.csv:2:Date: warning [outside-period] "05/05/2014" is outside the terms-of-reference '
+        "period (01/01/2015 to 31/12/2015); the event is kept but left out of the chronology. "
+        "Check the date, or show it by asking for events outside the period."
+    ]
+    events = merge([loaded])
+    assert list(Filter().apply(events)["event"]) == ["During."]
+    assert list(Filter(include_outside_period=True).apply(events)["event"]) == ["Before.",
+                                                                                 "During."]
+
+
+def test_extra_columns_are_kept(tmp_path):
+    source = write(tmp_path, "a.csv", ["1,05/05/2015,,R,Visit.,,Team B"],
+                   heading="Ref,Date,Time,Source,Event,Significance,Team")
+    assert load(source).events.at[0, "extras"] == {"Team": "Team B"}
+
+
+def test_headings_can_be_mapped_per_agency(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("Seen on,Who,What\n05/05/2015,Nurse,Visit.\n")
+    source = Source(path, agency="Health", columns={"Seen on": "date", "Who": "source",
+                                                    "What": "event"})
+    assert list(load(source).events["event"]) == ["Visit."]
+
+
+def test_constant_source_and_semicolons_and_title_rows(tmp_path):
+    path = tmp_path / "gp.csv"
+    path.write_text("GP chronology for Child T;;\n;;\nDate;Details;Outcome\n05/05/2015;Seen.;Ok\n")
+    loaded = load(Source(path, agency="GP", source="GP record"))
+    assert loaded.problems == []
+    assert list(loaded.events["source"]) == ["GP record"]
+    assert list(loaded.events["row"]) == [4]
