@@ -110,6 +110,15 @@ def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
         raise BuildError(problems)
 
 
+def _staging(parent: Path, prefix: str) -> Path:
+    """A temporary folder beside the output, with the permissions a normal folder would get."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output should not be
+    return folder
+
+
 def _replace(new: Path, target: Path) -> None:
     """Swap a finished output into place; the old one goes only once the new one is complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +145,7 @@ def _latex_errors(log: Path, tex_name: str) -> list[Problem]:
 
 
 def _make_pdfs(review: Review, latex_dir: Path, pdf_dir: Path, progress: Progress) -> list[Path]:
-    staging = Path(tempfile.mkdtemp(prefix=".pdf-", dir=pdf_dir.parent))
+    staging = _staging(pdf_dir.parent, ".pdf-")
     try:
         for document in review.documents:
             tex = f"{document.stem}.tex"
@@ -178,7 +187,7 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     outdir.mkdir(parents=True, exist_ok=True)
     doctrees = outdir / ".doctrees"
     progress("Building HTML")
-    staging = Path(tempfile.mkdtemp(prefix=".html-", dir=outdir))
+    staging = _staging(outdir, ".html-")
     try:
         # A fresh read every time: a cached environment would skip unchanged documents and so
         # hide their warnings, letting a broken review pass.

@@ -69,13 +69,19 @@ def merge(records: Iterable[AgencyRecords] | Iterable[pd.DataFrame], *,
         return events
     events = pd.concat(frames, ignore_index=True)
     rank = {name: i for i, name in enumerate(agency_order)}
-    agency_rank = events["agency"].map(lambda a: rank.get(a, len(rank)))
-    events = events.assign(_agency_rank=agency_rank)
-    events = events.sort_values(
-        ["date_start", "precision", "time", "_agency_rank", "agency", "file", "row"],
-        kind="stable",
-    ).drop(columns="_agency_rank").reset_index(drop=True)
-    events["joint"] = [()] * len(events)
+    # Whole-number keys sort far faster than date objects.
+    keys = pd.DataFrame({
+        "day": events["date_start"].map(date.toordinal),
+        "precision": events["precision"],
+        "time": events["time"],
+        "agency_rank": events["agency"].map(lambda a: rank.get(a, len(rank))),
+        "agency": events["agency"],
+        "file": events["file"],
+        "row": events["row"],
+    })
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    events = events.loc[order].reset_index(drop=True)
+    events["joint"] = pd.Series([()] * len(events), dtype=object)
     if link_joint:
         _link_joint_events(events, joint_window_days)
     return events
@@ -86,32 +92,64 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _link_joint_events(events: pd.DataFrame, window_days: int) -> None:
-    """Mark events that two or more agencies recorded of the same meeting or visit.
+    """Link the entries that different agencies made of the same meeting or visit.
 
-    Only events that name a multi-agency meeting are compared, and only within a few days of each
-    other, so the cost stays near-linear on large chronologies.
+    Candidates name the same kind of multi-agency meeting, were recorded by different agencies
+    within ``window_days`` of each other, and share enough words. Each entry is linked to at most
+    one entry per other agency, the closest match, since one meeting is one event.
     """
-    candidates = events.index[events["event"].str.contains(JOINT_WORDS, regex=True)]
+    texts = events["event"].tolist()
+    meetings = {t: (m[0].lower() if (m := JOINT_WORDS.search(t)) else "") for t in set(texts)}
+    candidates = [i for i, t in enumerate(texts) if meetings[t]]
     if len(candidates) < 2:
         return
-    window = timedelta(days=window_days)
-    rows = [(i, events.at[i, "date_start"], events.at[i, "agency"],
-             _words(events.at[i, "event"]), JOINT_WORDS.search(events.at[i, "event"])[0].lower())
-            for i in candidates]
-    links: dict[int, set[int]] = {}
-    for position, (i, when, agency, words, meeting) in enumerate(rows):
-        for j, other_when, other_agency, other_words, other_meeting in rows[position + 1:]:
-            if other_when - when > window:
-                break
-            if other_agency == agency or meeting != other_meeting:
-                continue
-            overlap = len(words & other_words) / max(1, min(len(words), len(other_words)))
-            if overlap >= 0.3:
-                links.setdefault(i, set()).add(j)
-                links.setdefault(j, set()).add(i)
-    ids = events["id"]
-    for i, others in links.items():
-        events.at[i, "joint"] = tuple(ids[j] for j in sorted(others))
+    starts = events["date_start"].tolist()
+    agencies = events["agency"].tolist()
+    # Whole numbers for agency and meeting: joins and sorts on them are many times faster.
+    agency_codes = {a: n for n, a in enumerate(dict.fromkeys(agencies))}
+    meeting_codes = {m: n for n, m in enumerate(dict.fromkeys(meetings.values()))}
+    table = pd.DataFrame({
+        "i": candidates,
+        "day": [starts[i].toordinal() for i in candidates],
+        "agency": [agency_codes[agencies[i]] for i in candidates],
+        "meeting": [meeting_codes[meetings[texts[i]]] for i in candidates],
+    })
+    pairs = []
+    for offset in range(window_days + 1):
+        found = table.merge(table.assign(day=table["day"] - offset), on=["meeting", "day"],
+                            suffixes=("", "_other"))
+        found = found[found["agency"] != found["agency_other"]].assign(distance=offset)
+        pairs.append(found)
+        if offset:
+            pairs.append(found.rename(columns={"i": "i_other", "i_other": "i", "agency":
+                                               "agency_other", "agency_other": "agency"}))
+    pairs = pd.concat(pairs, ignore_index=True)
+    if pairs.empty:
+        return
+    # Word overlap is worked out once per distinct pair of texts, not once per pair of events.
+    text_ids = {t: n for n, t in enumerate(dict.fromkeys(texts[i] for i in candidates))}
+    by_event = pd.Series({i: text_ids[texts[i]] for i in candidates})
+    pairs["ta"] = by_event[pairs["i"]].to_numpy()
+    pairs["tb"] = by_event[pairs["i_other"]].to_numpy()
+    distinct = pairs[["ta", "tb"]].drop_duplicates()
+    words = [_words(t) for t in text_ids]
+    distinct["overlap"] = [len(words[x] & words[y]) / max(1, min(len(words[x]), len(words[y])))
+                           for x, y in zip(distinct["ta"].tolist(), distinct["tb"].tolist(),
+                                           strict=True)]
+    pairs = pairs.merge(distinct, on=["ta", "tb"])
+    pairs = pairs[pairs["overlap"] >= 0.3]
+    best = (pairs.sort_values(["i", "agency_other", "overlap", "distance", "i_other"],
+                              ascending=[True, True, False, True, True], kind="stable")
+            .drop_duplicates(["i", "agency_other"])
+            .sort_values(["i", "i_other"], kind="stable"))
+    ids = events["id"].tolist()
+    joint = events["joint"].tolist()
+    linked: dict[int, list[str]] = {}
+    for i, j in zip(best["i"].tolist(), best["i_other"].tolist(), strict=True):
+        linked.setdefault(i, []).append(ids[j])
+    for i, others in linked.items():
+        joint[i] = tuple(others)
+    events["joint"] = pd.Series(joint, index=events.index, dtype=object)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from .fields import field_for_heading
 from .problems import Problem, Severity, display_path
 
@@ -28,8 +30,8 @@ class RawTable:
     path: Path
     name: str
     headings: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
-    row_numbers: list[int] = field(default_factory=list)
+    #: One column per heading (numbered from 0), every cell text; index = spreadsheet row number.
+    cells: pd.DataFrame = field(default_factory=pd.DataFrame)
     encoding: str | None = None
     heading_row: int = 1
     problems: list[Problem] = field(default_factory=list)
@@ -101,7 +103,7 @@ def _decode(data: bytes, table: RawTable, encoding: str | None) -> str | None:
         return None
 
 
-def _read_csv(path: Path, table: RawTable, encoding: str | None) -> list[list[str]] | None:
+def _read_csv(path: Path, table: RawTable, encoding: str | None) -> pd.DataFrame | None:
     data = path.read_bytes()
     if not data.strip():
         table.problem("file-empty", "the file is empty.",
@@ -122,11 +124,21 @@ def _read_csv(path: Path, table: RawTable, encoding: str | None) -> list[list[st
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        # pandas' C parser is many times faster than the csv module on large exports ...
+        # dtype=object keeps plain Python strings: pandas 3's string dtype is slow per element.
+        return pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=object,
+                           na_filter=False, skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, ValueError):
+        pass  # ... but stops at the first ragged row; the csv module reads them all, to report
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         table.problem("csv-malformed", f"the file is not well-formed CSV ({exc}).",
                       "Open it in Excel and save it again as CSV.")
         return None
+    # Short rows are padded with None (not ""), so each row's own length can still be told.
+    width = max(map(len, rows), default=0)
+    return pd.DataFrame([row + [None] * (width - len(row)) for row in rows], dtype=object)
 
 
 def _cell_text(value: object) -> str:
@@ -146,7 +158,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, table: RawTable, sheet: str | None) -> list[list[str]] | None:
+def _read_xlsx(path: Path, table: RawTable, sheet: str | None) -> pd.DataFrame | None:
     import openpyxl  # imported here: most reviews are CSV only and openpyxl is slow to import
 
     try:
@@ -176,52 +188,56 @@ def _read_xlsx(path: Path, table: RawTable, sheet: str | None) -> list[list[str]
                       "Check the chronology is on the first sheet, or name its sheet in "
                       "review.toml.")
         return None
-    return rows
+    return pd.DataFrame(rows, dtype=object).fillna("")
 
 
-def _split_headings(cells: list[list[str]], table: RawTable,
+def _split_headings(cells: pd.DataFrame, table: RawTable,
                     overrides: dict[str, str] | None) -> None:
     """Find the heading row (agencies often put a title above it) and the data rows below."""
-    heading_index = None
-    for index, row in enumerate(cells[:_HEADING_SEARCH_ROWS]):
+    cells = cells.set_axis(range(1, len(cells) + 1), axis=0).set_axis(range(cells.shape[1]),
+                                                                       axis=1)
+    lengths = cells.notna().sum(axis=1)  # readers pad short rows with missing values
+    cells = cells.fillna("")
+    heading_row = None
+    for number, row in cells.head(_HEADING_SEARCH_ROWS).iterrows():
         known = {field_for_heading(c, overrides) for c in row if c.strip()} - {None}
         if len(known) >= 2:
-            heading_index = index
+            heading_row = number
             break
-    if heading_index is None:
+    if heading_row is None:
         table.problem("headings-missing",
                       f"none of the first {_HEADING_SEARCH_ROWS} rows looks like a heading row.",
                       'The first row should name the columns, such as "Date", "Source of '
                       'information" and "Event"; other headings can be mapped in review.toml.',
                       row=1)
         return
-    headings = [c.strip() for c in cells[heading_index]]
-    # Excel writes every row as wide as the heading row, blank headings included; a row wider
-    # than that has been shifted, usually by an unquoted comma, even if its last cells are blank.
-    written_width = len(headings)
+    headings = [c.strip() for c in cells.loc[heading_row]]
     while headings and not headings[-1]:
         headings.pop()
     table.headings = headings
-    table.heading_row = heading_index + 1
+    table.heading_row = heading_row
     width = len(headings)
-    for index in range(heading_index + 1, len(cells)):
-        row = cells[index]
-        if not any(c.strip() for c in row):
-            continue
-        number = index + 1
-        if len(row) > width:
-            if len(row) > written_width or any(c.strip() for c in row[width:]):
-                table.problem("row-ragged", f"the row has {len(row)} cells but there are only "
-                              f"{width} headings, so its cells do not line up with the headings.",
-                              "Give the extra column a heading, or move the text into the right "
-                              "cell (a comma inside a cell needs the cell in double quotes).",
-                              row=number)
-            row = row[:width]
-        elif len(row) < width:
-            row = row + [""] * (width - len(row))
-        table.rows.append(row)
-        table.row_numbers.append(number)
-    if not table.rows:
+    data = cells.loc[heading_row + 1:]
+    data = data[["".join(row).strip() != "" for row in data.to_numpy().tolist()]]
+    # Excel writes every row as wide as the heading row, blank headings included; a row wider
+    # than that has been shifted, usually by an unquoted comma, even if its last cells are blank.
+    shifted = lengths.loc[data.index] > lengths[heading_row]
+    overflowing = False
+    if data.shape[1] > width:
+        overflowing = pd.Series(["".join(row).strip() != ""
+                                 for row in data.iloc[:, width:].to_numpy().tolist()],
+                                index=data.index)
+    for number in data.index[shifted | overflowing]:
+        table.problem("row-ragged", f"the row has {lengths[number]} cells but there are only "
+                      f"{width} headings, so its cells do not line up with the headings.",
+                      "Give the extra column a heading, or move the text into the right "
+                      "cell (a comma inside a cell needs the cell in double quotes).",
+                      row=int(number))
+    data = data.iloc[:, :width]
+    for column in range(data.shape[1], width):
+        data = data.assign(**{str(column): ""}).rename(columns={str(column): column})
+    table.cells = data
+    if data.empty:
         table.problem("rows-missing", "the file has headings but no events.",
                       "Add one row per event below the heading row.", row=table.heading_row,
                       severity=Severity.WARNING)

@@ -27,6 +27,7 @@ EVENT_COLUMNS = (
 )
 
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_NOT_ID = re.compile(r"[^A-Za-z0-9]+")
 
 
 @dataclass
@@ -70,7 +71,7 @@ def load(source: Source, *, period: tuple[date, date] | None = None,
     table = read_table(source.path, encoding=source.encoding, sheet=source.sheet,
                        overrides=source.columns, base=base)
     problems = table.problems
-    if any(p.is_error for p in problems) and not table.rows:
+    if any(p.is_error for p in problems) and table.cells.empty:
         return AgencyRecords(source, empty_events(), problems)
     mapping = _map_headings(table, source)
     if mapping is None:
@@ -138,163 +139,148 @@ def _map_headings(table: RawTable, source: Source) -> dict[str, int] | None:
 
 def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
                period: tuple[date, date] | None) -> pd.DataFrame:
-    rows = table.rows
+    """Check every cell and build the events frame.
+
+    Works on plain lists (far faster than pandas' per-element string methods), reads each
+    distinct date and time once, and visits rows one by one only to report a problem.
+    """
+    rows = table.cells.index.tolist()
     n = len(rows)
-    columns: dict[str, list[str]] = {}
-    for name in FIELD_NAMES:
-        index = mapping.get(name)
-        columns[name] = [r[index].strip() for r in rows] if index is not None else [""] * n
+    blank = [""] * n
+    columns: dict[str, list[str]] = {
+        name: [c.strip() for c in table.cells[mapping[name]].tolist()] if name in mapping
+        else blank for name in FIELD_NAMES
+    }
     heading = {name: table.headings[i] for name, i in mapping.items()}
-    numbers = table.row_numbers
-    extra_indexes = [i for i, h in enumerate(table.headings) if i not in mapping.values()]
 
-    def report(code: str, message: str, hint: str, i: int, name: str,
+    def report(code: str, message: str, hint: str, positions, name: str,
                severity: Severity = Severity.ERROR) -> None:
-        table.problem(code, message, hint, row=numbers[i], column=heading.get(name, name),
-                      severity=severity)
+        for i in positions:
+            table.problem(code, message, hint, row=rows[i], column=heading.get(name, name),
+                          severity=severity)
 
-    starts: list[date | None] = [None] * n
-    ends: list[date | None] = [None] * n
-    precision = [0] * n
-    qualifier = [""] * n
-    for text, positions in _positions(columns["date"]).items():
+    date_texts = columns["date"]
+    readings: dict[str, object] = {}
+    for text in set(date_texts):
         try:
-            parsed = parse_date(text)
+            readings[text] = parse_date(text)
         except DateError as exc:
-            message = 'the "Date" is empty.' if not text else str(exc)
-            for i in positions:
-                report("date-missing" if not text else "date-invalid", message, exc.hint, i,
-                       "date")
-            continue
-        for i in positions:
-            starts[i], ends[i] = parsed.start, parsed.end
-            precision[i], qualifier[i] = int(parsed.precision), parsed.qualifier.value
+            readings[text] = exc
+    parsed = [readings[t] for t in date_texts]
+    for text, value in readings.items():
+        if isinstance(value, DateError):
+            where = [i for i, t in enumerate(date_texts) if t == text]
+            if text:
+                report("date-invalid", str(value), value.hint, where, "date")
+            else:
+                report("date-missing", 'the "Date" is empty.', value.hint, where, "date")
+    dated = [not isinstance(v, DateError) for v in parsed]
+    starts = [v.start if ok else None for v, ok in zip(parsed, dated, strict=True)]
+    ends = [v.end if ok else None for v, ok in zip(parsed, dated, strict=True)]
 
-    times = [""] * n
-    for text, positions in _positions(columns["time"]).items():
-        if not text:
-            continue
-        try:
-            value = parse_time(text).strftime("%H:%M")
-        except TimeError as exc:
-            for i in positions:
-                report("time-invalid", str(exc), exc.hint, i, "time")
-            continue
-        for i in positions:
-            times[i] = value
+    times = blank
+    if "time" in mapping:
+        found: dict[str, str] = {"": ""}
+        for text in set(columns["time"]) - {""}:
+            try:
+                found[text] = parse_time(text).strftime("%H:%M")
+            except TimeError as exc:
+                found[text] = ""
+                report("time-invalid", str(exc), exc.hint,
+                       [i for i, t in enumerate(columns["time"]) if t == text], "time")
+        times = [found[t] for t in columns["time"]]
 
     end_dates: list[date | None] = [None] * n
-    for text, positions in _positions(columns["end_date"]).items():
-        if not text:
-            continue
-        try:
-            parsed = parse_date(text)
-        except DateError as exc:
-            for i in positions:
-                report("date-invalid", str(exc), exc.hint, i, "end_date")
-            continue
-        for i in positions:
-            end_dates[i] = parsed.end
-            if starts[i] is not None and parsed.end < starts[i]:
+    if "end_date" in mapping:
+        for i, text in enumerate(columns["end_date"]):
+            if not text:
+                continue
+            try:
+                end_dates[i] = parse_date(text).end
+            except DateError as exc:
+                report("date-invalid", str(exc), exc.hint, [i], "end_date")
+                continue
+            if dated[i] and end_dates[i] < starts[i]:
                 report("end-before-start", f'the end date "{text}" is before the date '
-                       f'"{columns["date"][i]}".', "Swap the two dates or correct one of them.",
-                       i, "end_date")
+                       f'"{date_texts[i]}".', "Swap the two dates or correct one of them.", [i],
+                       "end_date")
 
     if source.source and "source" not in mapping:
         columns["source"] = [source.source] * n
-    for name in ("event", "source"):
-        label = BY_NAME[name].label
-        for i in (i for i, v in enumerate(columns[name]) if not v):
-            hint = ("Say what happened, in one entry per event." if name == "event" else
-                    "Say where this comes from: the record and the practitioner's role, "
-                    "for example \"Case notes, probation officer\".")
-            report(f"{name}-missing", f'the "{label}" is empty.', hint, i, name)
+    report("source-missing", 'the "Source of information" is empty.',
+           "Say where this comes from: the record and the practitioner's role, for example "
+           '"Case notes, probation officer".', [i for i, v in enumerate(columns["source"]) if not v],
+           "source")
+    report("event-missing", 'the "Event" is empty.', "Say what happened, in one entry per event.",
+           [i for i, v in enumerate(columns["event"]) if not v], "event")
 
-    kinds = [""] * n
-    for text, positions in _positions(columns["kind"]).items():
-        if not text:
-            continue
-        value = text.lower()
-        if value not in KINDS:
-            allowed = ", ".join(KINDS)
-            for i in positions:
-                report("kind-unknown", f'"{text}" is not a kind of information.',
-                       f"Use one of: {allowed}; or leave the cell empty.", i, "kind")
-            continue
-        for i in positions:
-            kinds[i] = value
+    kinds = blank
+    if "kind" in mapping:
+        lowered = {t: t.lower() for t in set(columns["kind"])}
+        for text in sorted(t for t, low in lowered.items() if low and low not in KINDS):
+            report("kind-unknown", f'"{text}" is not a kind of information.',
+                   f"Use one of: {', '.join(KINDS)}; or leave the cell empty.",
+                   [i for i, t in enumerate(columns["kind"]) if t == text], "kind")
+        kinds = [lowered[t] if lowered[t] in KINDS else "" for t in columns["kind"]]
 
     refs = columns["ref"]
-    seen_refs: dict[str, int] = {}
+    first_use: dict[str, int] = {}
     for i, ref in enumerate(refs):
-        if not ref:
-            continue
-        if ref in seen_refs:
+        if ref and first_use.setdefault(ref, i) != i:
             report("ref-duplicate", f'the reference "{ref}" is also used on row '
-                   f"{numbers[seen_refs[ref]]}.", "Give each row its own reference.", i, "ref")
-        else:
-            seen_refs[ref] = i
+                   f"{rows[first_use[ref]]}.", "Give each row its own reference.", [i], "ref")
 
     for name in ("event", "action", "comment", "source"):
-        for i, value in enumerate(columns[name]):
-            if value.startswith("="):
-                report("formula-text", 'the cell starts with "=" and would run as a formula '
-                       "in Excel; it is kept as text.", "Remove the \"=\" if it is not meant.",
-                       i, name, Severity.WARNING)
-            elif "<" in value and _MARKUP.search(value):
-                report("markup-text", "the cell contains markup such as <b> or <script>; it is "
-                       "shown as written, never run.", "Remove the markup if it is not meant.",
-                       i, name, Severity.WARNING)
+        values = columns[name]
+        report("formula-text", 'the cell starts with "=" and would run as a formula in Excel; '
+               "it is kept as text.", 'Remove the "=" if it is not meant.',
+               [i for i, v in enumerate(values) if v[:1] == "="], name, Severity.WARNING)
+        report("markup-text", "the cell contains markup such as <b> or <script>; it is shown as "
+               "written, never run.", "Remove the markup if it is not meant.",
+               [i for i, v in enumerate(values) if "<" in v and v[:1] != "=" and _MARKUP.search(v)],
+               name, Severity.WARNING)
 
     in_period = [True] * n
     if period is not None:
-        first, last = period
+        first_day, last_day = period
         for i in range(n):
-            if starts[i] is None:
-                continue
-            if ends[i] < first or starts[i] > last:
+            if dated[i] and (ends[i] < first_day or starts[i] > last_day):
                 in_period[i] = False
-                report("outside-period", f'"{columns["date"][i]}" is outside the terms-of-'
-                       f"reference period ({first:%d/%m/%Y} to {last:%d/%m/%Y}); the event is kept "
+                report("outside-period", f'"{date_texts[i]}" is outside the terms-of-reference '
+                       f"period ({first_day:%d/%m/%Y} to {last_day:%d/%m/%Y}); the event is kept "
                        "but left out of the chronology.", "Check the date, or show it by asking "
-                       "for events outside the period.", i, "date", Severity.WARNING)
+                       "for events outside the period.", [i], "date", Severity.WARNING)
 
-    agencies = [a or source.agency for a in columns["agency"]]
-    extras = [{table.headings[j]: rows[i][j] for j in extra_indexes if rows[i][j].strip()}
-              for i in range(n)] if extra_indexes else [{} for _ in range(n)]
-    ids = _event_ids(source.code, refs, columns["date"], times, columns["event"])
-    frame = pd.DataFrame({
-        "id": ids,
-        "agency": agencies,
-        "code": source.code,
-        "file": table.name,
-        "row": numbers,
-        "ref": refs,
-        "date_text": columns["date"],
-        "date_start": starts,
+    extra_columns = [i for i in range(len(table.headings))
+                     if i not in mapping.values() and table.headings[i]]
+    if extra_columns:
+        names = [table.headings[i] for i in extra_columns]
+        values = zip(*(table.cells[i].tolist() for i in extra_columns), strict=True)
+        extras = [{k: v for k, v in zip(names, row, strict=True) if v.strip()} for row in values]
+    else:
+        extras = [{} for _ in range(n)]
+    agencies = [a or source.agency for a in columns["agency"]] if "agency" in mapping \
+        else [source.agency] * n
+
+    keep = [i for i in range(n) if dated[i]]
+    ids = _event_ids(source.code, refs, date_texts, times, columns["event"])
+    data = {
+        "id": ids, "agency": agencies, "code": [source.code] * n, "file": [table.name] * n,
+        "row": rows, "ref": refs, "date_text": date_texts, "date_start": starts,
         "date_end": ends,
-        "precision": precision,
-        "qualifier": qualifier,
-        "time": times,
-        "end_date": end_dates,
-        "source": columns["source"],
-        "event": columns["event"],
-        "action": columns["action"],
-        "significance": columns["significance"],
-        "kind": kinds,
-        "comment": columns["comment"],
-        "extras": extras,
-        "in_period": in_period,
-    }, columns=list(EVENT_COLUMNS))
+        "precision": [int(v.precision) if ok else 0 for v, ok in zip(parsed, dated, strict=True)],
+        "qualifier": [v.qualifier.value if ok else "" for v, ok in zip(parsed, dated, strict=True)],
+        "time": times, "end_date": end_dates, "source": columns["source"],
+        "event": columns["event"], "action": columns["action"],
+        "significance": columns["significance"], "kind": kinds, "comment": columns["comment"],
+        "extras": extras, "in_period": in_period,
+    }
     # Rows whose date could not be read cannot be placed in time: they are reported, not kept.
-    return frame[[s is not None for s in starts]].reset_index(drop=True)
-
-
-def _positions(values: list[str]) -> dict[str, list[int]]:
-    found: dict[str, list[int]] = {}
-    for i, value in enumerate(values):
-        found.setdefault(value, []).append(i)
-    return found
+    if len(keep) < n:
+        data = {k: [v[i] for i in keep] for k, v in data.items()}
+    numeric = {"row", "precision", "in_period"}
+    return pd.DataFrame({k: pd.Series(v, dtype=None if k in numeric else object)
+                         for k, v in data.items()}, columns=list(EVENT_COLUMNS))
 
 
 def _event_ids(code: str, refs: list[str], dates: list[str], times: list[str],
@@ -307,11 +293,12 @@ def _event_ids(code: str, refs: list[str], dates: list[str], times: list[str],
     ids: list[str] = []
     used: dict[str, int] = {}
     for ref, when, at, text in zip(refs, dates, times, events, strict=True):
-        if ref:
-            key = ref.zfill(3) if ref.isdigit() else re.sub(r"[^A-Za-z0-9]+", "-", ref).strip("-")
+        if ref.isdigit():
+            key = ref.zfill(3)
+        elif ref:
+            key = _NOT_ID.sub("-", ref).strip("-")
         else:
-            digest = hashlib.sha1(f"{when}|{at}|{' '.join(text.split())}".encode()).hexdigest()
-            key = digest[:5]
+            key = hashlib.sha1(f"{when}|{at}|{' '.join(text.split())}".encode()).hexdigest()[:5]
         candidate = f"{code}-{key}"
         count = used.get(candidate, 0)
         used[candidate] = count + 1
