@@ -139,6 +139,77 @@ def chronology_plot(review_dir: Path, output: Path, kind: str) -> None:
     click.echo(f"Picture written to {display_path(output)}")
 
 
+@cli.group()
+def records() -> None:
+    """Secure the case records, verify them, and show the custody log."""
+
+
+@records.command("secure")
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--by", required=True, help="Name of the person securing the records.")
+@click.option("--requested-by", help="Who asked for them to be secured (e.g. the LSCB chair).")
+@click.option("--note", help="A note kept with the set, such as what it contains.")
+@reports_problems
+def records_secure(review_dir: Path, sources: tuple[Path, ...], by: str,
+                   requested_by: str | None, note: str | None) -> None:
+    """Secure copies of the case records as a new, dated, tamper-evident set."""
+    from .model import load_review
+    from .records import WORKING, secure
+
+    title = load_review(review_dir).title if (review_dir / "review.toml").is_file() else ""
+    secured = secure(review_dir, list(sources), by=by, requested_by=requested_by, note=note,
+                     review_title=title)
+    click.echo(f"Secured {len(secured.files)} files as {display_path(secured.path)}")
+    click.echo(f"Working duplicate: {display_path(review_dir / WORKING / secured.name)}")
+
+
+@records.command("verify")
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--by", help="Name recorded in the custody log for this check "
+              "[default: your login name].")
+@reports_problems
+def records_verify(review_dir: Path, by: str | None) -> None:
+    """Check every secured set and the custody log; list every change found."""
+    import getpass
+
+    from .records import append_log, verify
+
+    result = verify(review_dir)
+    _echo_problems(result.problems)
+    if result.errors:
+        click.secho(f"Interference found: {len(result.errors)} "
+                    f"{'problem' if len(result.errors) == 1 else 'problems'}.", fg="red", err=True)
+        sys.exit(1)
+    append_log(review_dir, "verified", by or getpass.getuser(),
+               sets=[s.name for s in result.sets])
+    files = sum(len(s.files) for s in result.sets)
+    click.echo(f"{len(result.sets)} secured {'set' if len(result.sets) == 1 else 'sets'}, "
+               f"{files} files: every file matches what was secured.")
+
+
+@records.command("log")
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@reports_problems
+def records_log(review_dir: Path) -> None:
+    """Show the custody log and whether its chain of entries is intact."""
+    from .records import read_log
+
+    entries, problems = read_log(review_dir)
+    for entry in entries:
+        details = entry.get("details", {})
+        what = details.get("set") or ", ".join(details.get("sets", [])) or \
+            details.get("file", "")
+        click.echo(f"{entry.get('seq', '?'):>3}  {entry.get('at', '')}  "
+                   f"{entry.get('action', ''):<9} {entry.get('who', '')}  {what}")
+    _echo_problems(problems)
+    if problems:
+        click.secho("The custody log has been altered.", fg="red", err=True)
+        sys.exit(1)
+    head = entries[-1]["hash"][:16] if entries else "none"
+    click.echo(f"Chain intact: {len(entries)} entries; latest entry {head}.")
+
+
 def main() -> None:
     cli(prog_name="casereview")
 

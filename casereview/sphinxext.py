@@ -25,6 +25,7 @@ from chronology.render import latex_escape, to_html, to_latex
 from . import __version__
 from .chronologies import review_chronology
 from .model import REVIEW_FILE, Review, load_review
+from .records import secured_on
 
 logger = logging.getLogger(__name__)
 THEME_DIR = Path(__file__).parent / "theme"
@@ -44,7 +45,7 @@ def title_block(review: Review) -> list[tuple[str, str]]:
         ("Date of request", uk_date(review.requested)),
         ("Author", author),
         ("Statement of independence", review.independence or "Not yet given"),
-        ("Date records secured", uk_date(review.records_secured)),
+        ("Date records secured", uk_date(review.records_secured or secured_on(review.root))),
         ("Terms of reference", review.terms_of_reference or "Not yet given"),
         ("Time span of the review",
          f"{uk_date(review.period_start)} to {uk_date(review.period_end)}"),
