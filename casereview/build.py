@@ -88,7 +88,7 @@ def _sphinx_problems(text: str) -> list[Problem]:
 
 
 def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
-                doctrees: Path, *, fresh: bool) -> None:
+                doctrees: Path, *, fresh: bool, final: bool = False) -> None:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -100,7 +100,8 @@ def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
         with patch_docutils(workspace), docutils_namespace():
             app = Sphinx(srcdir=review.root, confdir=workspace, outdir=outdir,
                          doctreedir=doctrees, buildername=builder, status=io.StringIO(),
-                         warning=warnings, freshenv=fresh, keep_going=True)
+                         warning=warnings, freshenv=fresh, keep_going=True,
+                         confoverrides={"casereview_final": final})
             app.build()
     except SphinxError as exc:
         raise BuildError([Problem("sphinx", f"{exc.category}: {exc}",
@@ -167,8 +168,10 @@ def _make_pdfs(review: Review, latex_dir: Path, pdf_dir: Path, progress: Progres
 
 
 def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool = True,
-          progress: Progress = lambda message: None) -> BuildResult:
+          final: bool = False, progress: Progress = lambda message: None) -> BuildResult:
     """Build the review in ``review_dir`` to ``outdir/html`` and ``outdir/pdf``.
+
+    A ``final`` build leaves out the guidance for writers that drafts show.
 
     Raises :class:`CaseReviewError` subclasses for every problem; :class:`TexMissing` after the
     HTML is built when LaTeX is not installed.
@@ -191,7 +194,7 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     try:
         # A fresh read every time: a cached environment would skip unchanged documents and so
         # hide their warnings, letting a broken review pass.
-        _run_sphinx(review, workspace, "html", staging, doctrees, fresh=True)
+        _run_sphinx(review, workspace, "html", staging, doctrees, fresh=True, final=final)
         _replace(staging, outdir / "html")
     finally:
         if staging.exists():
@@ -207,6 +210,6 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
             "(as root, or with sudo in front).")])
     progress("Building LaTeX")
     latex_dir = outdir / ".latex"
-    _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False)
+    _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final)
     result.pdfs = _make_pdfs(review, latex_dir, outdir / "pdf", progress)
     return result

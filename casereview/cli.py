@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from pathlib import Path
 
@@ -55,8 +56,9 @@ def cli() -> None:
 @click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to put the html/ and pdf/ folders [default: _build/<review folder>].")
 @click.option("--no-pdf", is_flag=True, help="Build the HTML only (quicker while drafting).")
+@click.option("--final", is_flag=True, help="Leave out the guidance for writers shown in drafts.")
 @reports_problems
-def build(review_dir: Path, outdir: Path | None, no_pdf: bool) -> None:
+def build(review_dir: Path, outdir: Path | None, no_pdf: bool, final: bool) -> None:
     """Build a review's documents to HTML and one PDF per document."""
     from .build import build as run_build
 
@@ -64,12 +66,143 @@ def build(review_dir: Path, outdir: Path | None, no_pdf: bool) -> None:
         click.echo(f"  {message}…")
 
     click.echo(f"Building {display_path(review_dir)}")
-    result = run_build(review_dir, outdir, pdf=not no_pdf, progress=progress)
+    result = run_build(review_dir, outdir, pdf=not no_pdf, final=final, progress=progress)
     for note in result.notes:
         click.echo(str(note), err=True)
     click.echo(f"HTML: {display_path(result.html / 'index.html')}")
     for pdf in result.pdfs:
         click.echo(f"PDF:  {display_path(pdf)}")
+
+
+_NEW_FIELDS = (
+    ("agency", "Agency writing the review"),
+    ("child", "Child's pseudonym (never the real name)"),
+    ("panel", "Review panel it goes to"),
+    ("requested", "Date the review was requested (YYYY-MM-DD)"),
+    ("period_start", "First day of the period under review (YYYY-MM-DD)"),
+    ("period_end", "Last day of the period under review (YYYY-MM-DD)"),
+    ("reviewer", "Nominated reviewer's name"),
+    ("reviewer_role", "Nominated reviewer's role"),
+    ("chief_officer", "Chief officer's name"),
+    ("chief_officer_role", "Chief officer's role"),
+)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _iso_date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f'"{value}" is not a date; write it as YYYY-MM-DD.',
+                                 param_hint=f"--{name.replace('_', '-')}") from None
+
+
+@cli.command()
+@click.option("--agency", help="The agency writing the review.")
+@click.option("--child", help="The child's pseudonym, such as \"Child P\" (never the real name).")
+@click.option("--panel", help="The review panel the review goes to.")
+@click.option("--requested", help="Date the review was requested, YYYY-MM-DD.")
+@click.option("--period-start", help="First day of the period under review, YYYY-MM-DD.")
+@click.option("--period-end", help="Last day of the period under review, YYYY-MM-DD.")
+@click.option("--reviewer", help="The nominated reviewer's name.")
+@click.option("--reviewer-role", help="The nominated reviewer's role.")
+@click.option("--chief-officer", help="The chief officer's name.")
+@click.option("--chief-officer-role", help="The chief officer's role.")
+@click.option("--title", help="The review's title [default: Management review: <child>].")
+@click.option("--slug", help="Folder name under reviews/ [default: made from the child's "
+              "pseudonym].")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The workspace holding reviews/ and templates/.")
+@reports_problems
+def new(workspace: Path, title: str | None, slug: str | None, **values: str | None) -> None:
+    """Start a new management review from the templates.
+
+    Values not given as options are asked for at a terminal; elsewhere, a missing value is an
+    error. An existing review is never overwritten.
+    """
+    from .scaffold import NewReview, create, slug_for
+
+    missing = [name for name, _ in _NEW_FIELDS if not values.get(name)]
+    if missing and not _interactive():
+        options = ", ".join("--" + name.replace("_", "-") for name in missing)
+        raise click.UsageError(f"these values are needed: {options}")
+    for name, question in _NEW_FIELDS:
+        if not values.get(name):
+            values[name] = click.prompt(question)
+    dates = {n: _iso_date(values[n], n) for n in ("requested", "period_start", "period_end")}
+    details = NewReview(
+        slug=slug or slug_for(values["child"]),
+        title=title or f"Management review: {values['child']}",
+        **{**values, **dates},
+    )
+    target = create(workspace, details)
+    click.echo(f"Created {display_path(target)}")
+    click.echo(f"Next: fill in the [[...]] in {display_path(target / 'review.toml')} and "
+               f"{display_path(target / 'management-review.md')}, then run "
+               f"casereview check {display_path(target)}")
+
+
+@cli.command()
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Fail on warnings too (such as a passed deadline).")
+@click.option("--on", "on", help="Judge deadlines as on this date, YYYY-MM-DD [default: today].")
+@reports_problems
+def check(review_dir: Path, strict: bool, on: str | None) -> None:
+    """Check a review is complete and consistent before it is signed off."""
+    from .check import check_review
+
+    problems = check_review(review_dir, today=_iso_date(on, "on") if on else None)
+    _echo_problems(problems)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    summary = (f"{errors} {'error' if errors == 1 else 'errors'}, "
+               f"{warnings} {'warning' if warnings == 1 else 'warnings'}")
+    if errors or (strict and warnings):
+        click.secho(f"Not ready: {summary}.", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"Ready for sign-off: {summary}.")
+
+
+@cli.command()
+@click.argument("review_dirs", nargs=-1, type=click.Path(file_okay=False, exists=True,
+                                                         path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the milestones as JSON.")
+@click.option("--on", "on", help="Work out due dates as on this date, YYYY-MM-DD "
+              "[default: today].")
+@reports_problems
+def status(review_dirs: tuple[Path, ...], as_json: bool, on: str | None) -> None:
+    """Show each review's milestones, due dates, and what is overdue or due soon.
+
+    With no folders given, every review under reviews/ is shown.
+    """
+    import json
+
+    from .model import load_review
+    from .status import State, milestones
+
+    today = _iso_date(on, "on") if on else date.today()
+    folders = list(review_dirs) or sorted(p.parent for p in Path("reviews").glob("*/review.toml"))
+    report = []
+    for folder in folders:
+        review = load_review(folder)
+        report.append((review, milestones(review, today=today)))
+    if as_json:
+        click.echo(json.dumps([{"review": display_path(r.root), "title": r.title,
+                                "milestones": [m.as_dict() for m in ms]} for r, ms in report],
+                              indent=1))
+        return
+    colours = {State.OVERDUE: "red", State.DUE_SOON: "yellow", State.LATE: "magenta"}
+    for review, rows in report:
+        click.secho(f"{review.title} ({display_path(review.root)})", bold=True)
+        for m in rows:
+            due = f"due {m.due:%d/%m/%Y}" if m.due else ""
+            done = f"done {m.done:%d/%m/%Y}" if isinstance(m.done, date) else ""
+            flag = m.state.value.upper() if m.state in colours else m.state.value
+            click.echo(f"  {m.label:<34}{due:<16}{done:<17}" +
+                       click.style(flag, fg=colours.get(m.state), bold=m.state in colours))
 
 
 @cli.group()

@@ -36,6 +36,7 @@ class Document:
 
     source: str
     title: str
+    numbered: bool = False  # paragraphs numbered 1.1, 1.2 … so recommendations can cite them
 
     @property
     def docname(self) -> str:
@@ -66,6 +67,11 @@ class Review:
     documents: list[Document] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     gap_days: int = 60
+    case_practitioners: list[str] = field(default_factory=list)
+    months: int = 6
+    panel_deadline: date | None = None
+    incident: date | None = None
+    milestones: dict[str, date] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -91,6 +97,8 @@ _TOP_KEYS: dict[str, tuple[type, bool, str, str]] = {
     "marking": (str, False, "the protective marking", 'marking = "OFFICIAL-SENSITIVE"'),
     "records_secured": (date, False, "the date the agency's records were secured",
                         "records_secured = 2016-09-13"),
+    "case_practitioners": (list, False, "the practitioners and managers who worked on the case",
+                           'case_practitioners = ["Jo Bell", "Sam Reid"]'),
 }
 _TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
     "period": {
@@ -110,10 +118,27 @@ _TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
     "chronology": {
         "gap_days": (int, False, "the days without contact shown as a gap", "gap_days = 60"),
     },
+    "timescales": {
+        "months": (int, False, "the months allowed to complete the review", "months = 6"),
+        "panel_deadline": (date, False, "the panel's deadline for this review",
+                           "panel_deadline = 2016-10-31"),
+        "incident": (date, False, "the date of the serious incident", "incident = 2016-06-21"),
+    },
+    "milestones": {
+        name: (date, False, f"the date {label}", f"{name} = 2016-10-01")
+        for name, label in (("notified", "the incident was notified"),
+                            ("rapid_review", "the rapid review was completed"),
+                            ("draft_complete", "the draft was complete"),
+                            ("signed_off", "the review was signed off"),
+                            ("sent_to_panel", "the review was sent to the panel"),
+                            ("overview_report", "the overview report was completed"),
+                            ("published", "the review was published"))
+    },
 }
 _DOCUMENT_KEYS = {
     "source": (str, True, "the MyST file of the document", 'source = "management-review.md"'),
     "title": (str, True, "the document's title", 'title = "Management review"'),
+    "numbered": (bool, False, "whether paragraphs are numbered", "numbered = true"),
 }
 _RECORD_KEYS = {
     "agency": (str, True, "the agency the records come from", 'agency = "Northshire Police"'),
@@ -127,7 +152,8 @@ _RECORD_KEYS = {
     "columns": (dict, False, "headings mapped to fields", 'columns = { "Seen" = "date" }'),
 }
 _TYPE_NAMES = {str: "text in double quotes", date: "a date such as 2016-09-12 (no quotes)",
-               int: "a whole number", dict: "a table in braces", list: "a list"}
+               int: "a whole number", dict: "a table in braces", list: "a list",
+               bool: "true or false (no quotes)"}
 
 
 class _Checker:
@@ -247,7 +273,8 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
                             f"exist in {display_path(root, base)}.",
                             "Check the file name, or remove the entry.", table="documents", nth=nth)
             elif "title" in values:
-                documents.append(Document(values["source"], values["title"]))
+                documents.append(Document(values["source"], values["title"],
+                                          values.get("numbered", False)))
     if "documents" not in data:
         checker.add("key-missing", "documents", "no [[documents]] are listed.",
                     'Add [[documents]] with source = "management-review.md" and a title.')
@@ -272,6 +299,15 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         checker.add("period-reversed", "end", "the period ends before it starts.",
                     "Check [period] start and end.", table="period")
 
+    months = tables["timescales"].get("months", 6)
+    if not 1 <= months <= 24:
+        checker.add("key-range", "months", f"{months} months is not a period a review can have.",
+                    "Use 6 (national guidance) or 4 (older local procedures).",
+                    table="timescales")
+    practitioners = top.get("case_practitioners", [])
+    if not all(isinstance(p, str) for p in practitioners):
+        checker.add("key-type", "case_practitioners", '"case_practitioners" should be a list of '
+                    "names in double quotes.", 'For example: case_practitioners = ["Jo Bell"]')
     if any(p.is_error for p in checker.problems):
         raise ConfigError(checker.problems)
 
@@ -296,6 +332,11 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         documents=documents,
         sources=sources,
         gap_days=tables["chronology"].get("gap_days", 60),
+        case_practitioners=list(practitioners),
+        months=months,
+        panel_deadline=tables["timescales"].get("panel_deadline"),
+        incident=tables["timescales"].get("incident"),
+        milestones=dict(tables["milestones"]),
         warnings=checker.problems,
     )
 

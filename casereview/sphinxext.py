@@ -71,6 +71,8 @@ def _latex_preamble(review: Review) -> str:
         r"\ifdefined\pdfgentounicode\input{glyphtounicode}\pdfgentounicode=1\fi",
         r"\makeatletter",
         r"\setlength{\headheight}{14pt}",
+        # Only sections are numbered, so "3.4" always means a paragraph, never a sub-heading.
+        r"\setcounter{secnumdepth}{1}",
         r"\setlength{\footskip}{36pt}",
         *(rf"\fancypagestyle{{{name}}}{{{style}}}" for name in ("normal", "plain", "empty")),
         r"\pagestyle{normal}",
@@ -110,6 +112,7 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.root_doc = "index"
     config.exclude_patterns = [*config.exclude_patterns, "records", "records/**", "secured",
                                "secured/**", "_build"]
+    config.casereview_numbered_documents = [d.docname for d in review.documents if d.numbered]
     config.latex_documents = [(d.docname, f"{d.stem}.tex", d.title, review.reviewer.name, "howto")
                               for d in review.documents]
     elements = dict(config.latex_elements)
@@ -244,8 +247,49 @@ class TitleBlockDirective(ReviewDirective):
         return [nodes.raw("", f'<table class="title-block">{rows}</table>', format="html")]
 
 
+class GuidanceDirective(SphinxDirective):
+    """Advice for the writer: shown while drafting, never in a final build."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        if self.config.casereview_final:
+            return []
+        box = nodes.container(classes=["guidance"])
+        box += nodes.rubric("Guidance for the writer", "Guidance for the writer",
+                            classes=["guidance-title"])
+        self.state.nested_parse(self.content, self.content_offset, box)
+        for paragraph in box.findall(nodes.paragraph):
+            paragraph["classes"].append("guidance")
+        return [box]
+
+
+def _latex_guidance(app: Sphinx, config: Config) -> None:
+    """Guidance boxes are grey and bordered in the PDF, so they cannot be mistaken for text."""
+    elements = dict(config.latex_elements)
+    elements["preamble"] = elements.get("preamble", "") + "\n" + "\n".join([
+        r"\usepackage{mdframed}",
+        r"\newenvironment{sphinxclassguidance}{\begin{mdframed}[backgroundcolor=black!6,"
+        r"linecolor=black!40,linewidth=1pt]\itshape\small}{\end{mdframed}}",
+    ])
+    config.latex_elements = elements
+
+
 def setup(app: Sphinx) -> dict:
+    from . import paragraphs
+
     app.add_config_value("casereview_review", "", "env", types=[str])
+    app.add_config_value("casereview_final", False, "env", types=[bool])
+    app.add_config_value("casereview_numbered_documents", [], "env", types=[list])
+    app.connect("config-inited", _latex_guidance, priority=600)
+    app.add_directive("guidance", GuidanceDirective)
+    app.add_node(paragraphs.para_reference)
+    app.add_role("para", paragraphs.ParaRole())
+    app.add_transform(paragraphs.NumberParagraphs)
+    app.connect("env-before-read-docs", paragraphs.init_store)
+    app.connect("env-purge-doc", paragraphs.purge)
+    app.connect("env-merge-info", paragraphs.merge)
+    app.connect("doctree-resolved", paragraphs.resolve_citations)
     app.connect("config-inited", _configure)
     app.connect("source-read", _add_document_list)
     app.add_directive("chronology", ChronologyDirective)

@@ -1,0 +1,211 @@
+"""Is the review complete and consistent? Every finding with a code, a file and a line.
+
+What a chief officer needs to know before signing: every framework question answered, no
+template text left, the title block filled in, a chronology, the reviewer independent of the
+case, the records secured and unaltered, every citation pointing at a paragraph, and deadlines.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from chronology.problems import CaseReviewError, Problem, Severity, display_path
+
+from .chronologies import review_chronology
+from .framework import SECTIONS
+from .model import REVIEW_FILE, Review, load_review
+from .records import secured_sets, verify
+from .sphinxext import uk_date
+from .status import State, milestones
+
+# Template text is a sentence in double brackets; TOML's [[records]] headers have no spaces.
+_PLACEHOLDER = re.compile(r"\[\[([^\]]*\s[^\]]*)\]\]")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^(`{3,}|:{3,})\s*(\{(\w[\w-]*)\})?")
+
+
+def _fold(text: str) -> str:
+    """Headings compare without case, punctuation or the odd spacing difference."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("’", "'")).split())
+
+
+def _blocks(lines: list[str]) -> list[tuple[int, int, str, list[str]]]:
+    """(line number, heading level, heading, body lines without guidance) for each heading."""
+    sections: list[tuple[int, int, str, list[str]]] = []
+    fence: str | None = None
+    guidance = False
+    for number, line in enumerate(lines, start=1):
+        if fence:
+            if line.strip().startswith(fence):
+                fence, guidance = None, False
+            elif not guidance and sections:
+                sections[-1][3].append(line)
+            continue
+        if opened := _FENCE.match(line.strip()):
+            fence = opened[1]
+            guidance = opened[3] == "guidance"
+            if not guidance and sections:
+                sections[-1][3].append(line)
+            continue
+        if heading := _HEADING.match(line):
+            sections.append((number, len(heading[1]), heading[2], []))
+        elif sections:
+            sections[-1][3].append(line)
+    return sections
+
+
+def _has_text(body: list[str]) -> bool:
+    """Some writing, not just a directive, a label or a placeholder."""
+    for line in body:
+        text = _PLACEHOLDER.sub("", line).strip()
+        if text and not text.startswith(("```", ":::", "(")) and not text.startswith(":"):
+            return True
+    return False
+
+
+def _framework_findings(path: Path, name: str) -> list[Problem]:
+    problems = []
+    blocks = _blocks(path.read_text(encoding="utf-8").splitlines())
+    found = {(_fold(heading), level): (line, body) for line, level, heading, body in blocks}
+    for section in SECTIONS:
+        key = (_fold(section.heading), 2)
+        if key not in found:
+            problems.append(Problem("section-missing", f'the section "{section.heading}" is '
+                                    "missing.", name, hint="Add it as a ## heading; the framework "
+                                    "for management reviews asks for all four sections."))
+            continue
+        line, body = found[key]
+        if not _has_text(body):
+            problems.append(Problem("question-unanswered", f'"{section.heading}" has no text '
+                                    "yet.", name, line, hint="Write this section below its "
+                                    "heading."))
+        for question in section.questions:
+            qkey = (_fold(question.heading), 3)
+            if qkey not in found:
+                problems.append(Problem("question-missing", f'the question "{question.heading}" '
+                                        "is missing.", name, line, hint="Add it as a ### heading "
+                                        f'under "{section.heading}".'))
+            elif not _has_text(found[qkey][1]):
+                problems.append(Problem("question-unanswered", "this question has no answer "
+                                        f'yet: "{question.heading}"', name, found[qkey][0],
+                                        hint="Write the answer below the question."))
+    if not any("```{chronology}" in line for _, _, _, body in blocks for line in body):
+        problems.append(Problem("chronology-missing", "the management review does not show "
+                                "the chronology.", name, hint="Add a ```{chronology}``` block "
+                                "under \"What was our involvement with this child and family?\"."))
+    return problems
+
+
+def _placeholders(path: Path, name: str) -> list[Problem]:
+    problems = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if path.suffix == ".toml" and line.lstrip().startswith("#"):
+            continue
+        for found in _PLACEHOLDER.finditer(line):
+            problems.append(Problem("placeholder-left", f'template text is still here: '
+                                    f'"{found[0]}"', name, number,
+                                    hint="Replace it with your own text."))
+    return problems
+
+
+def _independence(review: Review) -> list[Problem]:
+    problems = []
+    toml = display_path(review.root / REVIEW_FILE)
+    reviewer = _fold(review.reviewer.name)
+    if reviewer in {_fold(p) for p in review.case_practitioners}:
+        problems.append(Problem("reviewer-involved", f"the nominated reviewer, "
+                                f"{review.reviewer.name}, is listed among the case's practitioners "
+                                "and managers.", toml, column="case_practitioners",
+                                hint="The reviewer must have had no involvement in the case and "
+                                "no line management of those involved; the chief officer should "
+                                "nominate someone else."))
+    events = review_chronology(review).events
+    for source, file, row in zip(events["source"], events["file"], events["row"], strict=True):
+        if reviewer and reviewer in _fold(source):
+            problems.append(Problem("reviewer-involved", f"the nominated reviewer, "
+                                    f"{review.reviewer.name}, is named as a source of information "
+                                    "on the case.", file, int(row), "Source of information",
+                                    hint="The reviewer must have had no involvement in the case; "
+                                    "the chief officer should nominate someone else."))
+    return problems
+
+
+def _title_block(review: Review) -> list[Problem]:
+    toml = display_path(review.root / REVIEW_FILE)
+    problems = []
+    for value, label, key in ((review.independence, "statement of independence",
+                               "reviewer.independence"),
+                              (review.terms_of_reference, "terms of reference",
+                               "terms_of_reference")):
+        if not value.strip():
+            problems.append(Problem("title-block-missing", f"the {label} is not given.", toml,
+                                    column=key, hint=f'Add {key.split(".")[-1]} = "..." to '
+                                    "review.toml."))
+    return problems
+
+
+def _records(review: Review) -> list[Problem]:
+    problems = []
+    if not review.sources:
+        problems.append(Problem("chronology-missing", "no record files are listed, so there is "
+                                "no chronology.", display_path(review.root / REVIEW_FILE),
+                                hint="Add a [[records]] entry for each agency's file."))
+    problems += review_chronology(review).problems
+    if secured_sets(review.root):
+        problems += verify(review.root).problems
+    elif review.records_secured:
+        problems.append(Problem(
+            "records-unverifiable", f"the records were secured on {uk_date(review.records_secured)}"
+            " outside casereview, so they cannot be verified here.", display_path(review.root),
+            severity=Severity.WARNING, hint="Secure copies with casereview records secure if "
+            "they should be verifiable."))
+    else:
+        problems += verify(review.root).problems  # reports that nothing has been secured
+    return problems
+
+
+def _sphinx(review: Review) -> list[Problem]:
+    """Citations and markup problems, found by a build that writes nothing."""
+    from .build import BuildError, _run_sphinx, find_workspace
+
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            _run_sphinx(review, find_workspace(review.root), "dummy", Path(scratch) / "out",
+                        Path(scratch) / "doctrees", fresh=True, final=True)
+        except BuildError as exc:
+            return exc.problems
+    return []
+
+
+def _deadlines(review: Review, today: date) -> list[Problem]:
+    return [Problem("deadline-passed", f"{m.label} was due on {uk_date(m.due)} and is not done.",
+                    display_path(review.root), severity=Severity.WARNING,
+                    hint="Agree a new date with the panel, or record the date it was done under "
+                    "[milestones] in review.toml.")
+            for m in milestones(review, today=today) if m.state is State.OVERDUE]
+
+
+def check_review(review_dir: Path | str, *, today: date | None = None) -> list[Problem]:
+    """Every finding for the review; raises only when review.toml itself cannot be read."""
+    review = load_review(review_dir)
+    problems = list(review.warnings)
+    for document in review.documents:
+        path = review.root / document.source
+        name = display_path(path)
+        problems += _placeholders(path, name)
+        if document.stem == "management-review":
+            problems += _framework_findings(path, name)
+    problems += _placeholders(review.root / REVIEW_FILE, display_path(review.root / REVIEW_FILE))
+    problems += _title_block(review)
+    problems += _records(review)
+    problems += _independence(review)
+    problems += _sphinx(review)
+    problems += _deadlines(review, today or date.today())
+    return problems
+
+
+class CheckFailed(CaseReviewError):
+    """The review has errors (or, with strict, warnings)."""

@@ -1,0 +1,115 @@
+"""Start a review: a new folder under reviews/ made from the workspace's templates.
+
+A board customises a template by putting its own copy, with the same name, in the workspace's
+``templates/`` folder; the copies shipped with casereview fill in whatever it does not replace.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from chronology.problems import CaseReviewError, Problem, display_path
+
+from .framework import SECTIONS
+from .model import DEFAULT_MARKING
+
+TEMPLATES = ("review.toml.j2", "index.md.j2", "management-review.md.j2")
+
+
+class ScaffoldError(CaseReviewError):
+    """The new review could not be made; nothing was written."""
+
+
+@dataclass(frozen=True)
+class NewReview:
+    """What a new review needs to know; every field is asked for by casereview new."""
+
+    slug: str
+    title: str
+    agency: str
+    child: str
+    panel: str
+    requested: date
+    period_start: date
+    period_end: date
+    reviewer: str
+    reviewer_role: str
+    chief_officer: str
+    chief_officer_role: str
+    marking: str = DEFAULT_MARKING
+
+
+def builtin_templates() -> Path:
+    """The templates shipped with casereview: inside the wheel, or the source tree's folder."""
+    packaged = Path(__file__).parent / "_templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "templates"
+
+
+def environment(workspace: Path):
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(Path(workspace) / "templates"),
+                                    jinja2.FileSystemLoader(builtin_templates())]),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,  # a board's template with a misspelt variable fails
+        autoescape=False,
+    )
+
+
+def slug_for(child: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", child.lower()).strip("-") or "review"
+
+
+def variables(details: NewReview) -> dict:
+    """Everything the templates receive (documented in docs/templates.md)."""
+    values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(details).items()}
+    values.update(
+        requested_long=f"{details.requested.day} {details.requested:%B %Y}",
+        today=date.today().isoformat(),
+        framework=SECTIONS,
+    )
+    return values
+
+
+def create(workspace: Path | str, details: NewReview) -> Path:
+    """Make reviews/<slug>/ from the templates. Refuses to touch an existing folder."""
+    workspace = Path(workspace)
+    problems = []
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", details.slug):
+        problems.append(Problem("slug-invalid", f'"{details.slug}" cannot be a folder name.',
+                                hint="Use lower-case letters, digits and hyphens, as in child-p."))
+    if details.period_end < details.period_start:
+        problems.append(Problem("period-reversed", "the period ends before it starts.",
+                                hint="Check the start and end of the period under review."))
+    for name, value in asdict(details).items():
+        if isinstance(value, str) and not value.strip():
+            problems.append(Problem("value-missing", f'"{name.replace("_", " ")}" is empty.',
+                                    hint="Give a value for it."))
+    target = workspace / "reviews" / details.slug
+    if target.exists():
+        problems.append(Problem("review-exists", "a review folder of that name already exists; "
+                                "nothing was changed.", display_path(target),
+                                hint="Choose another name with --slug."))
+    if problems:
+        raise ScaffoldError(problems)
+    env = environment(workspace)
+    values = variables(details)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{details.slug}.", dir=target.parent))
+    try:
+        for name in TEMPLATES:
+            text = env.get_template(name).render(**values)
+            (staging / name.removesuffix(".j2")).write_text(text, encoding="utf-8")
+        (staging / "records").mkdir()
+        staging.chmod(0o755)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return target
