@@ -44,6 +44,7 @@ class BuildResult:
     html: Path | None = None
     pdfs: list[Path] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
+    draft: bool = True
 
 
 def find_workspace(start: Path) -> Path:
@@ -88,7 +89,7 @@ def _sphinx_problems(text: str) -> list[Problem]:
 
 
 def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
-                doctrees: Path, *, fresh: bool, final: bool = False) -> None:
+                doctrees: Path, *, fresh: bool, final: bool = False, draft: bool = True) -> None:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -101,7 +102,7 @@ def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
             app = Sphinx(srcdir=review.root, confdir=workspace, outdir=outdir,
                          doctreedir=doctrees, buildername=builder, status=io.StringIO(),
                          warning=warnings, freshenv=fresh, keep_going=True,
-                         confoverrides={"casereview_final": final})
+                         confoverrides={"casereview_final": final, "casereview_draft": draft})
             app.build()
     except SphinxError as exc:
         raise BuildError([Problem("sphinx", f"{exc.category}: {exc}",
@@ -168,10 +169,13 @@ def _make_pdfs(review: Review, latex_dir: Path, pdf_dir: Path, progress: Progres
 
 
 def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool = True,
-          final: bool = False, progress: Progress = lambda message: None) -> BuildResult:
+          final: bool = False, draft: bool | None = None,
+          progress: Progress = lambda message: None) -> BuildResult:
     """Build the review in ``review_dir`` to ``outdir/html`` and ``outdir/pdf``.
 
-    A ``final`` build leaves out the guidance for writers that drafts show.
+    A ``final`` build leaves out the guidance for writers that drafts show. Every build is
+    marked DRAFT unless the sources still match the latest sign-off (``draft`` overrides this;
+    sign-off itself builds with ``draft=False``).
 
     Raises :class:`CaseReviewError` subclasses for every problem; :class:`TexMissing` after the
     HTML is built when LaTeX is not installed.
@@ -182,6 +186,12 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     review = load_review(review_dir)
     result = BuildResult(review=review, notes=list(review.warnings))
     workspace = find_workspace(review_dir)
+    if draft is None:
+        from .signoff import state
+
+        signed = state(review).signed
+        draft, final = not signed, final or signed
+    result.draft = draft
 
     progress(f"Checking records ({len(review.sources)} files)")
     chronology = checked_chronology(review)
@@ -194,7 +204,8 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     try:
         # A fresh read every time: a cached environment would skip unchanged documents and so
         # hide their warnings, letting a broken review pass.
-        _run_sphinx(review, workspace, "html", staging, doctrees, fresh=True, final=final)
+        _run_sphinx(review, workspace, "html", staging, doctrees, fresh=True, final=final,
+                    draft=draft)
         _replace(staging, outdir / "html")
     finally:
         if staging.exists():
@@ -210,6 +221,7 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
             "(as root, or with sudo in front).")])
     progress("Building LaTeX")
     latex_dir = outdir / ".latex"
-    _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final)
+    _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final,
+                draft=draft)
     result.pdfs = _make_pdfs(review, latex_dir, outdir / "pdf", progress)
     return result

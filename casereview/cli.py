@@ -205,6 +205,95 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: str | None) -> None
                        click.style(flag, fg=colours.get(m.state), bold=m.state in colours))
 
 
+def _passphrase(interactive_allowed: bool) -> bytes | None:
+    """The key's passphrase: from the environment, or typed unseen; never an argument."""
+    import os
+
+    from .signoff import PASSPHRASE_VARIABLE
+
+    if PASSPHRASE_VARIABLE in os.environ:
+        return os.environ[PASSPHRASE_VARIABLE].encode()
+    if interactive_allowed and _interactive():
+        typed = click.prompt("Passphrase for the signing key (leave empty if none)",
+                             default="", hide_input=True, show_default=False)
+        return typed.encode() or None
+    return None
+
+
+@cli.command()
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--name", required=True, help="The chief officer's name, as signed.")
+@click.option("--role", required=True, help="The chief officer's role, as signed.")
+@click.option("--key", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Private key (PEM) to sign the PDF with; goes with --cert.")
+@click.option("--cert", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The certificate (PEM) that goes with --key.")
+@click.option("--pkcs12", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Key and certificate in one .p12/.pfx file, instead of --key and --cert.")
+@reports_problems
+def signoff(review_dir: Path, name: str, role: str, key: Path | None, cert: Path | None,
+            pkcs12: Path | None) -> None:
+    """Sign the review off as chief officer: final PDF, sign-off record, custody log.
+
+    Refused while casereview check fails or the secured records do not verify. A key's
+    passphrase is read from CASEREVIEW_KEY_PASSPHRASE or asked for; never give it as an option.
+    """
+    from .signoff import sign_off
+
+    if bool(key) != bool(cert):
+        raise click.UsageError("--key and --cert go together")
+    if pkcs12 and key:
+        raise click.UsageError("give either --pkcs12 or --key with --cert, not both")
+    passphrase = _passphrase(bool(key or pkcs12))
+    done = sign_off(review_dir, name=name, role=role, key=key, cert=cert, pkcs12=pkcs12,
+                    passphrase=passphrase, progress=lambda m: click.echo(f"  {m}…"))
+    how = "digitally signed" if done.record["digitally_signed"] else "recorded (no digital key)"
+    click.echo(f"Signed off by {name}, {role}: {how}.")
+    for pdf in done.pdfs:
+        click.echo(f"PDF: {display_path(pdf)}")
+    click.echo(f"Record: {display_path(done.folder / 'signoff.json')}")
+
+
+@cli.command()
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("pdf", required=False, type=click.Path(dir_okay=False, exists=True,
+                                                        path_type=Path))
+@click.option("--trust-root", "trust_roots", multiple=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Certificate (PEM or DER) of the signer or their issuer, to check who signed.")
+@reports_problems
+def verify(review_dir: Path, pdf: Path | None, trust_roots: tuple[Path, ...]) -> None:
+    """Check a signed-off review: the PDF is the one signed, and no source has changed."""
+    from .signoff import verify_signoff
+
+    latest, problems = verify_signoff(review_dir, pdf, trust_roots=list(trust_roots))
+    _echo_problems(problems)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        click.secho(f"Does not verify: {len(errors)} "
+                    f"{'problem' if len(errors) == 1 else 'problems'}.", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"Verified: signed off by {latest.record['signed_by']}, {latest.record['role']}, "
+               f"on {latest.when:%d/%m/%Y at %H:%M} UTC; the PDF and every source file are as "
+               "signed.")
+
+
+@cli.command()
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .zip file to write.")
+@click.option("--by", help="Name recorded in the custody log [default: your login name].")
+@reports_problems
+def submit(review_dir: Path, output: Path, by: str | None) -> None:
+    """Package a signed-off review for the panel: signed PDF, chronology, record, manifest."""
+    import getpass
+
+    from .signoff import submit as package
+
+    package(review_dir, output, by=by or getpass.getuser())
+    click.echo(f"Ready to send to the panel: {display_path(output)}")
+
+
 @cli.group()
 def chronology() -> None:
     """Check, merge and draw the agencies' chronologies."""

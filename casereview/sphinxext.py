@@ -265,14 +265,22 @@ class GuidanceDirective(SphinxDirective):
 
 
 def _latex_guidance(app: Sphinx, config: Config) -> None:
-    """Guidance boxes are grey and bordered in the PDF, so they cannot be mistaken for text."""
-    elements = dict(config.latex_elements)
-    elements["preamble"] = elements.get("preamble", "") + "\n" + "\n".join([
+    """Guidance boxes are grey and bordered in the PDF, so they cannot be mistaken for text;
+    a draft carries DRAFT across every page until the chief officer signs it off."""
+    lines = [
         r"\usepackage{mdframed}",
         r"\newenvironment{sphinxclassguidance}{\begin{mdframed}[backgroundcolor=black!6,"
         r"linecolor=black!40,linewidth=1pt]\itshape\small}{\end{mdframed}}",
-    ])
+    ]
+    if config.casereview_review and config.casereview_draft:
+        lines += [r"\usepackage{draftwatermark}", r"\SetWatermarkText{DRAFT}",
+                  r"\SetWatermarkScale{5}", r"\SetWatermarkLightness{0.88}"]
+    elements = dict(config.latex_elements)
+    elements["preamble"] = elements.get("preamble", "") + "\n" + "\n".join(lines)
     config.latex_elements = elements
+    context = dict(config.html_context)
+    context["casereview_draft"] = bool(config.casereview_review and config.casereview_draft)
+    config.html_context = context
 
 
 def setup(app: Sphinx) -> dict:
@@ -280,6 +288,7 @@ def setup(app: Sphinx) -> dict:
 
     app.add_config_value("casereview_review", "", "env", types=[str])
     app.add_config_value("casereview_final", False, "env", types=[bool])
+    app.add_config_value("casereview_draft", True, "env", types=[bool])
     app.add_config_value("casereview_numbered_documents", [], "env", types=[list])
     app.connect("config-inited", _latex_guidance, priority=600)
     app.add_directive("guidance", GuidanceDirective)

@@ -91,8 +91,12 @@ def _state(due: date | None, done: date | bool | None, today: date) -> State:
 def milestones(review: Review, *, today: date | None = None,
                draft_complete: bool | None = None) -> list[Milestone]:
     """The review's milestones in order, each with its due date and state on ``today``."""
+    from .signoff import state
+
     today = today or date.today()
     done = review.milestones
+    signoff = state(review)
+    signed_off = signoff.latest.when.date() if signoff.signed else done.get("signed_off")
     completion = add_months(review.requested, review.months)
     rows: list[tuple[str, str, date | None, date | bool | None]] = []
     if review.incident:
@@ -108,8 +112,7 @@ def milestones(review: Review, *, today: date | None = None,
          review.records_secured or secured_on(review.root)),
         ("draft_complete", "Draft complete", review.panel_deadline,
          done.get("draft_complete") or draft_complete),
-        ("signed_off", "Signed off by the chief officer", review.panel_deadline,
-         done.get("signed_off")),
+        ("signed_off", "Signed off by the chief officer", review.panel_deadline, signed_off),
         ("sent_to_panel", "Sent to the panel", review.panel_deadline, done.get("sent_to_panel")),
         ("overview_report", "Overview report", completion, done.get("overview_report")),
         ("published", "Published", completion, done.get("published")),

@@ -56,12 +56,14 @@ def test_example_ships_records_as_they_arrive():
     assert len(raw) >= 4
 
 
-def test_pdf_has_marking_on_every_page(built_example):
+def test_pdf_has_marking_and_draft_on_every_page(built_example):
     (pdf,) = built_example.pdfs
     pages = pdf_pages(pdf)
     assert len(pages) >= 5
     for number, text in enumerate(pages, start=1):
         lines = [line.strip() for line in text.splitlines() if line.strip()]
+        assert "DRAFT" in lines, f"page {number} has no DRAFT watermark"
+        lines.remove("DRAFT")
         assert lines[0] == "OFFICIAL-SENSITIVE", f"page {number} header"
         assert "OFFICIAL-SENSITIVE" in lines[-2:], f"page {number} footer"
         assert f"Management review | Version 0.3 | Page {number} of {len(pages)}" in lines[-1]
@@ -95,11 +97,12 @@ def test_html_chronology_has_one_row_per_record(built_example):
     assert any("gap" in r["class"].split() for r in merged)
 
 
-def test_html_pages_carry_the_marking(built_example):
+def test_html_pages_carry_the_marking_and_draft_banner(built_example):
     for page in ("index.html", "management-review.html"):
         html = (built_example.html / page).read_text()
         assert html.count('class="protective-marking') == 2, page
         assert ">OFFICIAL-SENSITIVE<" in html
+        assert '<div class="draft-banner" role="note">DRAFT: not signed off' in html
 
 
 def test_html_escapes_agency_text(workspace):
@@ -156,7 +159,7 @@ def test_cli_build_reports_paths(workspace):
         "PDF:  _build/case/pdf/management-review.pdf",
     ]
     pages = pdf_pages(workspace.parents[1] / "_build/case/pdf/management-review.pdf")
-    assert all(p.lstrip().startswith("OFFICIAL-SENSITIVE") for p in pages)
+    assert all(p.split()[:2] == ["DRAFT", "OFFICIAL-SENSITIVE"] for p in pages)
 
 
 def test_cli_without_tex_builds_html_and_says_what_to_install(workspace):

@@ -1,0 +1,360 @@
+"""The chief officer's sign-off, bound to the exact content they read.
+
+Signing off builds the final PDF, records who signed, in what role and when, with the SHA-256 of
+every source file of the review and of the PDF, and (given a key) signs the PDF itself (PAdES,
+with a visible signature). Each sign-off is kept, read-only, in its own folder under
+``signoff/``; nothing there is ever changed. A review counts as signed off only while every
+source file still matches its sign-off: any change makes the next build DRAFT again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chronology.problems import CaseReviewError, Problem, Severity, display_path
+
+from . import __version__
+from .model import REVIEW_FILE, Review, load_review
+
+SIGNOFF = "signoff"
+RECORD = "signoff.json"
+PASSPHRASE_VARIABLE = "CASEREVIEW_KEY_PASSPHRASE"
+
+
+class SignoffError(CaseReviewError):
+    """Sign-off was refused, or a signed-off review no longer matches what was signed."""
+
+
+@dataclass
+class Signoff:
+    folder: Path
+    record: dict
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromisoformat(self.record["signed_at"])
+
+    @property
+    def pdfs(self) -> list[Path]:
+        return [self.folder / name for name in self.record["pdfs"]]
+
+
+@dataclass
+class SignoffState:
+    """The latest sign-off, and what has changed since (nothing, if it still holds)."""
+
+    latest: Signoff | None
+    changed: list[Problem] = field(default_factory=list)
+
+    @property
+    def signed(self) -> bool:
+        return self.latest is not None and not self.changed
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def source_files(review: Review) -> list[Path]:
+    """Everything the documents are built from: settings, documents and record files."""
+    files = {review.root / REVIEW_FILE}
+    files |= {p for p in review.root.glob("*.md")}
+    files |= {review.root / d.source for d in review.documents}
+    files |= {s.path for s in review.sources}
+    return sorted(f for f in files if f.is_file())
+
+
+def source_hashes(review: Review) -> dict[str, str]:
+    return {p.relative_to(review.root).as_posix(): _sha256(p) for p in source_files(review)}
+
+
+def signoffs(review_dir: Path | str) -> list[Signoff]:
+    root = Path(review_dir) / SIGNOFF
+    found = []
+    if root.is_dir():
+        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not
+                             p.name.startswith(".")):
+            try:
+                found.append(Signoff(folder, json.loads((folder / RECORD).read_text())))
+            except (OSError, json.JSONDecodeError, KeyError):
+                continue
+    return sorted(found, key=lambda s: s.record.get("number", 0))
+
+
+def state(review: Review) -> SignoffState:
+    """Whether the review is signed off now, and if not, which files changed since it was."""
+    history = signoffs(review.root)
+    if not history:
+        return SignoffState(None)
+    latest = history[-1]
+    signed = latest.record["sources"]
+    now = source_hashes(review)
+    changed = []
+    for name in sorted(set(signed) | set(now)):
+        shown = display_path(review.root / name)
+        if name not in now:
+            changed.append(Problem("source-removed", "this file has been removed since the "
+                                   "review was signed off.", shown))
+        elif name not in signed:
+            changed.append(Problem("source-added", "this file has been added since the review "
+                                   "was signed off.", shown))
+        elif now[name] != signed[name]:
+            changed.append(Problem("source-changed", "this file has changed since the review was "
+                                   "signed off.", shown))
+    return SignoffState(latest, changed)
+
+
+def _refusals(review: Review) -> list[Problem]:
+    from .check import check_review
+    from .records import secured_sets, verify
+
+    problems = []
+    errors = [p for p in check_review(review.root) if p.is_error]
+    if errors:
+        problems.append(Problem("signoff-check-fails", f"casereview check finds {len(errors)} "
+                                f"{'error' if len(errors) == 1 else 'errors'}; the review cannot "
+                                "be signed off until it passes.", display_path(review.root),
+                                hint=f"Run casereview check {display_path(review.root)}."))
+        problems += errors
+    if not secured_sets(review.root):
+        problems.append(Problem("signoff-records-unsecured", "the case records have not been "
+                                "secured with casereview, so it cannot be confirmed that they "
+                                "were.", display_path(review.root),
+                                hint="Secure them with casereview records secure."))
+    else:
+        findings = [p for p in verify(review.root).problems if p.is_error]
+        if findings:
+            problems.append(Problem("signoff-records-altered", "the secured records do not "
+                                    "verify.", display_path(review.root),
+                                    hint=f"Run casereview records verify "
+                                    f"{display_path(review.root)}."))
+            problems += findings
+    return problems
+
+
+def _make_signer(key: Path | None, cert: Path | None, pkcs12: Path | None,
+                 passphrase: bytes | None):
+    from pyhanko.sign import signers
+
+    try:
+        if pkcs12:
+            signer = signers.SimpleSigner.load_pkcs12(str(pkcs12), passphrase=passphrase)
+        else:
+            signer = signers.SimpleSigner.load(str(key), str(cert), key_passphrase=passphrase)
+    except (ValueError, TypeError, OSError) as exc:
+        signer, reason = None, str(exc)
+    else:
+        reason = "the key could not be read"
+    if signer is None:
+        raise SignoffError([Problem("key-unreadable", f"the signing key cannot be used: {reason}.",
+                                    display_path(pkcs12 or key),
+                                    hint=f"Check the files and the passphrase (set it in "
+                                    f"{PASSPHRASE_VARIABLE}, or type it when asked).")])
+    return signer
+
+
+def _sign_pdf(pdf: Path, out: Path, signer, name: str, role: str) -> None:
+    from pyhanko import stamp
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    with pdf.open("rb") as source:
+        writer = IncrementalPdfFileWriter(source)
+        pages = int(writer.root["/Pages"]["/Count"])
+        # Bottom left of the last page, above the footer: visible wherever the PDF is opened.
+        field_spec = fields.SigFieldSpec("ChiefOfficerSignOff", on_page=pages - 1,
+                                         box=(56, 110, 306, 180))
+        meta = signers.PdfSignatureMetadata(
+            field_name="ChiefOfficerSignOff", subfilter=fields.SigSeedSubFilter.PADES,
+            reason=f"Signed off by {name}, {role}", name=name)
+        style = stamp.TextStampStyle(stamp_text=f"Signed off by {name}\n{role}\n%(ts)s",
+                                     border_width=1)
+        pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style,
+                                       new_field_spec=field_spec)
+        with out.open("wb") as target:
+            pdf_signer.sign_pdf(writer, output=target)
+
+
+def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None = None,
+             cert: Path | None = None, pkcs12: Path | None = None,
+             passphrase: bytes | None = None, progress=lambda message: None) -> Signoff:
+    """Sign the review off. Refuses, saying why, unless check passes and the records verify."""
+    from .build import build
+    from .records import append_log
+
+    review = load_review(review_dir)
+    problems = _refusals(review)
+    if problems:
+        raise SignoffError(problems)
+    signer = _make_signer(key, cert, pkcs12, passphrase) if (key or pkcs12) else None
+    root = review.root / SIGNOFF
+    root.mkdir(exist_ok=True)
+    number = max([s.record.get("number", 0) for s in signoffs(review.root)], default=0) + 1
+    when = datetime.now(UTC).replace(microsecond=0)
+    final_folder = root / f"{number:02d}-{when:%Y-%m-%d}"
+    staging = Path(tempfile.mkdtemp(prefix=f".{final_folder.name}.", dir=root))
+    try:
+        progress("Building the final documents")
+        result = build(review.root, staging / "build", final=True, draft=False)
+        pdfs = []
+        for pdf in result.pdfs:
+            target = staging / pdf.name
+            if signer is not None:
+                progress(f"Signing {pdf.name}")
+                _sign_pdf(pdf, target, signer, name, role)
+            else:
+                shutil.copy2(pdf, target)
+            pdfs.append(target.name)
+        shutil.rmtree(staging / "build")
+        record = {
+            "number": number,
+            "review": review.title,
+            "signed_by": name,
+            "role": role,
+            "signed_at": when.isoformat(),
+            "tool": f"casereview {__version__}",
+            "digitally_signed": signer is not None,
+            "sources": source_hashes(review),
+            "pdfs": pdfs,
+            "pdf_sha256": {p: _sha256(staging / p) for p in pdfs},
+        }
+        (staging / RECORD).write_text(json.dumps(record, indent=1, ensure_ascii=False))
+        for path in staging.iterdir():
+            path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        staging.chmod(0o755)
+        staging.rename(final_folder)
+        try:
+            append_log(review.root, "signed off", name, role=role, signoff=final_folder.name,
+                       pdf_sha256=record["pdf_sha256"])
+        except BaseException:
+            for path in final_folder.iterdir():
+                path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+            shutil.rmtree(final_folder)
+            raise
+    finally:
+        if staging.exists():
+            for path in staging.rglob("*"):
+                if path.is_file():
+                    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+            shutil.rmtree(staging)
+    return Signoff(final_folder, record)
+
+
+def _signature_findings(pdf: Path, trust_roots: list[Path]) -> list[Problem]:
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    shown = display_path(pdf)
+    try:
+        with pdf.open("rb") as handle:
+            reader = PdfFileReader(handle, strict=False)
+            signatures = reader.embedded_signatures
+            if not signatures:
+                return [Problem("signature-missing", "the PDF carries no digital signature.",
+                                shown, severity=Severity.WARNING,
+                                hint="It was signed off without a key; the sign-off record "
+                                "still binds it by its hash.")]
+            # Only the roots given are trusted (never the system's list), and nothing is fetched:
+            # case data never leaves the machine.
+            context = ValidationContext(
+                trust_roots=[load_cert_from_pemder(str(p)) for p in trust_roots],
+                allow_fetching=False)
+            problems = []
+            for signature in signatures:
+                status = validate_pdf_signature(signature, signer_validation_context=context)
+                if not status.intact or not status.valid:
+                    problems.append(Problem("signature-broken", "the digital signature does "
+                                            "not match the PDF: it has been changed since it "
+                                            "was signed.", shown))
+                elif status.coverage is not None and status.coverage.name != "ENTIRE_FILE":
+                    problems.append(Problem("signature-broken", "content has been added to the "
+                                            "PDF after it was signed.", shown))
+                elif trust_roots and not status.trusted:
+                    problems.append(Problem("signature-untrusted", "the signature is intact but "
+                                            "its certificate is not issued by the trust root "
+                                            "given.", shown))
+                elif not trust_roots:
+                    problems.append(Problem("signature-unchecked", "the signature is intact; "
+                                            "who signed was not checked, as no trust root was "
+                                            "given.", shown, severity=Severity.WARNING,
+                                            hint="Give --trust-root with the signer's "
+                                            "certificate or its issuer's."))
+            return problems
+    except Exception as exc:  # a damaged PDF must be reported, never crash verify
+        return [Problem("signature-broken", f"the PDF cannot be read as a signed PDF ({exc}).",
+                        shown)]
+
+
+def verify_signoff(review_dir: Path | str, pdf: Path | None = None, *,
+                   trust_roots: list[Path] = ()) -> tuple[Signoff | None, list[Problem]]:
+    """Check the latest sign-off: its PDF's hash and signature, and that no source changed."""
+    review = load_review(review_dir)
+    current = state(review)
+    if current.latest is None:
+        return None, [Problem("not-signed-off", "the review has not been signed off.",
+                              display_path(review.root),
+                              hint="The chief officer signs it off with casereview signoff.")]
+    latest = current.latest
+    problems = list(current.changed)
+    to_check = [Path(pdf)] if pdf else latest.pdfs
+    for path in to_check:
+        if not path.is_file():
+            problems.append(Problem("pdf-missing", "the signed PDF is missing.",
+                                    display_path(path)))
+            continue
+        expected = latest.record["pdf_sha256"].get(path.name)
+        if expected is None or _sha256(path) != expected:
+            problems.append(Problem("pdf-changed", "this PDF is not the one signed off (its "
+                                    "SHA-256 does not match the sign-off record).",
+                                    display_path(path)))
+        problems += _signature_findings(path, list(trust_roots))
+    return latest, problems
+
+
+def submit(review_dir: Path | str, output: Path | str, *, by: str) -> Path:
+    """Package the signed PDF, merged chronology, sign-off record and a manifest for the panel."""
+    from chronology.export import export
+
+    from .chronologies import merged_events
+    from .records import append_log
+
+    review = load_review(review_dir)
+    latest, problems = verify_signoff(review.root)
+    errors = [p for p in problems if p.is_error]
+    if latest is None or errors:
+        raise SignoffError([Problem("submit-refused", "only a review that is signed off, and "
+                                    "unchanged since, can be submitted.",
+                                    display_path(review.root)), *problems])
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    os.close(handle)
+    with tempfile.TemporaryDirectory() as scratch:
+        chronology = export(merged_events(review), Path(scratch) / "chronology.xlsx")
+        members = {p.name: p for p in latest.pdfs}
+        members["chronology.xlsx"] = chronology
+        members[RECORD] = latest.folder / RECORD
+        manifest = {name: _sha256(path) for name, path in sorted(members.items())}
+        try:
+            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, path in members.items():
+                    archive.write(path, name)
+                archive.writestr("manifest-sha256.json", json.dumps(manifest, indent=1))
+            Path(temporary).replace(output)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    append_log(review.root, "exported", by, file=output.name, manifest=manifest)
+    return output

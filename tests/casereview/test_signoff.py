@@ -1,0 +1,199 @@
+"""Chief-officer sign-off with a throwaway certificate made here: sign, verify, tamper, resubmit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from casereview.build import build
+from casereview.cli import cli
+from casereview.model import load_review
+from casereview.records import read_log
+from casereview.scaffold import create
+from casereview.signoff import SignoffError, sign_off, verify_signoff
+from casereview.status import milestones
+from tests.casereview.test_scaffold_and_check import DETAILS, fill_in
+from tests.conftest import ROOT, pdf_pages
+
+
+def make_certificate(folder, name="David Okonjo", passphrase: bytes | None = None):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Westshire Probation")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True,
+                                         key_encipherment=False, data_encipherment=False,
+                                         key_agreement=False, key_cert_sign=True, crl_sign=False,
+                                         encipher_only=False, decipher_only=False), critical=True)
+            .sign(key, hashes.SHA256()))
+    encryption = (serialization.BestAvailableEncryption(passphrase) if passphrase
+                  else serialization.NoEncryption())
+    key_path, cert_path = folder / f"{name}.key.pem", folder / f"{name}.cert.pem"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8, encryption))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+@pytest.fixture
+def ready(tmp_path, monkeypatch):
+    """A complete review, records secured, passing check."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(ROOT / "conf.py", tmp_path / "conf.py")
+    review = create(tmp_path, DETAILS)
+    fill_in(review)
+    return review
+
+
+@pytest.fixture
+def signed(ready, tmp_path):
+    key, cert = make_certificate(tmp_path)
+    done = sign_off(ready, name="Lee Cole", role="Chief Officer", key=key, cert=cert)
+    return ready, done, cert
+
+
+def test_sign_then_verify(signed):
+    review, done, cert = signed
+    (pdf,) = done.pdfs
+    text = " ".join(pdf_pages(pdf))
+    assert "DRAFT" not in text and "Guidance for the writer" not in text
+    record = json.loads((done.folder / "signoff.json").read_text())
+    assert record["signed_by"] == "Lee Cole" and record["role"] == "Chief Officer"
+    assert record["digitally_signed"] is True and record["tool"].startswith("casereview ")
+    assert set(record["sources"]) == {"review.toml", "index.md", "management-review.md",
+                                      "records/probation.csv"}
+    latest, problems = verify_signoff(review, trust_roots=[cert])
+    assert problems == [] and latest.folder == done.folder
+    assert [e["action"] for e in read_log(review)[0]][-1] == "signed off"
+    result = CliRunner().invoke(cli, ["verify", "reviews/child-q", "--trust-root", str(cert)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Verified: signed off by Lee Cole, Chief Officer, on ")
+
+
+def test_signed_off_outputs_are_read_only_and_later_builds_are_final(signed):
+    review, done, _ = signed
+    for path in done.folder.iterdir():
+        assert not path.stat().st_mode & 0o222
+    rebuilt = build(review)
+    assert rebuilt.draft is False
+    assert "DRAFT" not in " ".join(pdf_pages(rebuilt.pdfs[0]))
+    assert "draft-banner" not in (rebuilt.html / "management-review.html").read_text()
+    states = {m.key: m for m in milestones(load_review(review))}
+    assert states["signed_off"].done == done.when.date()
+
+
+def test_one_changed_byte_of_the_pdf_fails(signed, tmp_path):
+    review, done, cert = signed
+    copy = tmp_path / "sent.pdf"
+    data = bytearray(done.pdfs[0].read_bytes())
+    middle = len(data) // 3
+    data[middle] = (data[middle] + 1) % 256
+    copy.write_bytes(bytes(data))
+    _, problems = verify_signoff(review, copy, trust_roots=[cert])
+    codes = [p.code for p in problems]
+    assert codes[0] == "pdf-changed" and "signature-broken" in codes
+    result = CliRunner().invoke(cli, ["verify", "reviews/child-q", str(copy)])
+    assert result.exit_code == 1
+    assert "sent.pdf: error [pdf-changed] this PDF is not the one signed off" in result.output
+
+
+def test_an_edited_source_is_named_and_makes_the_build_draft_again(signed):
+    review, _, cert = signed
+    doc = review / "management-review.md"
+    doc.write_text(doc.read_text().replace("Written by the reviewer.", "Rewritten.", 1))
+    _, problems = verify_signoff(review, trust_roots=[cert])
+    assert [str(p) for p in problems] == [
+        "reviews/child-q/management-review.md: error [source-changed] this file has changed "
+        "since the review was signed off."
+    ]
+    rebuilt = build(review, pdf=False)
+    assert rebuilt.draft is True
+    assert "draft-banner" in (rebuilt.html / "management-review.html").read_text()
+    states = {m.key: m for m in milestones(load_review(review))}
+    assert not states["signed_off"].done
+
+
+def test_untrusted_signer(signed, tmp_path):
+    review, _, _ = signed
+    _, other = make_certificate(tmp_path, name="Someone Else")
+    _, problems = verify_signoff(review, trust_roots=[other])
+    assert [p.code for p in problems] == ["signature-untrusted"]
+
+
+def test_refused_while_check_fails(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(ROOT / "conf.py", tmp_path / "conf.py")
+    review = create(tmp_path, DETAILS)
+    with pytest.raises(SignoffError) as caught:
+        sign_off(review, name="Lee Cole", role="Chief Officer")
+    codes = [p.code for p in caught.value.problems]
+    assert codes[0] == "signoff-check-fails" and "placeholder-left" in codes
+    assert "signoff-records-unsecured" in codes
+    assert not (review / "signoff").exists() or not any((review / "signoff").iterdir())
+
+
+def test_refused_while_records_unsecured_or_altered(ready):
+    secured = next((ready / "secured").iterdir())
+    (secured / "data" / "probation.csv").unlink()
+    with pytest.raises(SignoffError) as caught:
+        sign_off(ready, name="Lee Cole", role="Chief Officer")
+    assert [str(p) for p in caught.value.problems][:2] == [
+        "reviews/child-q: error [signoff-check-fails] casereview check finds 1 error; the review "
+        "cannot be signed off until it passes. Run casereview check reviews/child-q.",
+        f'reviews/child-q/secured/{secured.name}: error [record-missing] "probation.csv" has been '
+        "deleted or renamed.",
+    ]
+    assert "signoff-records-altered" in [p.code for p in caught.value.problems]
+
+
+def test_passphrase_from_the_environment_never_an_argument(ready, tmp_path, monkeypatch):
+    key, cert = make_certificate(tmp_path, passphrase=b"correct horse")
+    runner = CliRunner()
+    args = ["signoff", "reviews/child-q", "--name", "Lee Cole", "--role", "Chief Officer",
+            "--key", str(key), "--cert", str(cert)]
+    wrong = runner.invoke(cli, args, env={"CASEREVIEW_KEY_PASSPHRASE": "wrong"})
+    assert wrong.exit_code == 1 and "[key-unreadable]" in wrong.output
+    right = runner.invoke(cli, args, env={"CASEREVIEW_KEY_PASSPHRASE": "correct horse"})
+    assert right.exit_code == 0, right.output
+    assert "Signed off by Lee Cole, Chief Officer: digitally signed." in right.output
+    assert "--passphrase" not in runner.invoke(cli, ["signoff", "--help"]).output
+
+
+def test_submit_packages_what_the_panel_needs(signed, tmp_path):
+    review, done, _ = signed
+    result = CliRunner().invoke(cli, ["submit", "reviews/child-q", "-o", "out/panel.zip",
+                                      "--by", "Business unit"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "out" / "panel.zip") as archive:
+        names = sorted(archive.namelist())
+        assert names == ["chronology.xlsx", "management-review.pdf", "manifest-sha256.json",
+                         "signoff.json"]
+        manifest = json.loads(archive.read("manifest-sha256.json"))
+        assert archive.read("management-review.pdf") == done.pdfs[0].read_bytes()
+    import hashlib
+    assert manifest["management-review.pdf"] == hashlib.sha256(
+        done.pdfs[0].read_bytes()).hexdigest()
+    assert read_log(review)[0][-1]["action"] == "exported"
+
+
+def test_submit_refused_after_a_change(signed):
+    review, _, _ = signed
+    (review / "index.md").write_text("# Changed\n")
+    result = CliRunner().invoke(cli, ["submit", "reviews/child-q", "-o", "panel.zip"])
+    assert result.exit_code == 1
+    assert "[submit-refused]" in result.output and "index.md: error [source-changed]" in \
+        result.output
