@@ -58,8 +58,12 @@ def find_workspace(start: Path) -> Path:
         "project); keep the review under its reviews/ folder.")])
 
 
-def default_outdir(review_dir: Path) -> Path:
-    return Path("_build") / Path(review_dir).resolve().name
+EDITIONS = ("restricted", "public")
+
+
+def default_outdir(review_dir: Path, edition: str = "restricted") -> Path:
+    name = Path(review_dir).resolve().name
+    return Path("_build") / (name if edition == "restricted" else f"{name}-{edition}")
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -89,7 +93,8 @@ def _sphinx_problems(text: str) -> list[Problem]:
 
 
 def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
-                doctrees: Path, *, fresh: bool, final: bool = False, draft: bool = True) -> None:
+                doctrees: Path, *, fresh: bool, final: bool = False, draft: bool = True,
+                edition: str = "restricted") -> None:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -102,7 +107,8 @@ def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
             app = Sphinx(srcdir=review.root, confdir=workspace, outdir=outdir,
                          doctreedir=doctrees, buildername=builder, status=io.StringIO(),
                          warning=warnings, freshenv=fresh, keep_going=True,
-                         confoverrides={"casereview_final": final, "casereview_draft": draft})
+                         confoverrides={"casereview_final": final, "casereview_draft": draft,
+                                        "casereview_edition": edition})
             app.build()
     except SphinxError as exc:
         raise BuildError([Problem("sphinx", f"{exc.category}: {exc}",
@@ -146,10 +152,25 @@ def _latex_errors(log: Path, tex_name: str) -> list[Problem]:
     return problems or [Problem("latex", f"LaTeX failed; see {log}.", tex_name)]
 
 
-def _make_pdfs(review: Review, latex_dir: Path, pdf_dir: Path, progress: Progress) -> list[Path]:
+def _settle_page_count(latex_dir: Path, stem: str, env: dict) -> None:
+    """Run pdflatex again while LaTeX itself says its labels changed on the last pass.
+
+    latexmk can stop one pass early when the last page's label is the only thing that changed
+    (seen with long tables on a fast machine), leaving "Page 1 of 3" on a 4-page PDF.
+    """
+    for _ in range(3):
+        log = (latex_dir / f"{stem}.log").read_text(encoding="latin-1")
+        if "Rerun to get cross-references right" not in log:
+            return
+        subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{stem}.tex"],
+                       cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace")
+
+
+def _make_pdfs(review: Review, documents: list, latex_dir: Path, pdf_dir: Path,
+               progress: Progress, guard: Callable[[Path], None]) -> list[Path]:
     staging = _staging(pdf_dir.parent, ".pdf-")
     try:
-        for document in review.documents:
+        for document in documents:
             tex = f"{document.stem}.tex"
             progress(f"Typesetting {document.stem}.pdf")
             env = dict(os.environ, LATEXOPTS="-interaction=nonstopmode -halt-on-error")
@@ -160,16 +181,18 @@ def _make_pdfs(review: Review, latex_dir: Path, pdf_dir: Path, progress: Progres
             )
             if run.returncode != 0:
                 raise BuildError(_latex_errors(latex_dir / f"{document.stem}.log", tex))
+            _settle_page_count(latex_dir, document.stem, env)
             shutil.copy2(latex_dir / f"{document.stem}.pdf", staging / f"{document.stem}.pdf")
+        guard(staging)
         _replace(staging, pdf_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-    return [pdf_dir / f"{d.stem}.pdf" for d in review.documents]
+    return [pdf_dir / f"{d.stem}.pdf" for d in documents]
 
 
 def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool = True,
-          final: bool = False, draft: bool | None = None,
+          final: bool = False, draft: bool | None = None, edition: str = "restricted",
           progress: Progress = lambda message: None) -> BuildResult:
     """Build the review in ``review_dir`` to ``outdir/html`` and ``outdir/pdf``.
 
@@ -181,7 +204,10 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     HTML is built when LaTeX is not installed.
     """
     review_dir = Path(review_dir)
-    outdir = Path(outdir) if outdir else default_outdir(review_dir)
+    if edition not in EDITIONS:
+        raise BuildError([Problem("edition-unknown", f'there is no "{edition}" edition.',
+                                  hint="Choose restricted or public.")])
+    outdir = Path(outdir) if outdir else default_outdir(review_dir, edition)
     progress(f"Reading {display_path(review_dir / 'review.toml')}")
     review = load_review(review_dir)
     result = BuildResult(review=review, notes=list(review.warnings))
@@ -197,6 +223,31 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     chronology = checked_chronology(review)
     result.notes += [p for p in chronology.problems if p.severity is Severity.WARNING]
 
+    from .sphinxext import published_documents
+
+    documents = published_documents(review, edition)
+    if not documents:
+        raise BuildError([Problem("edition-empty", f"no document is marked for the {edition} "
+                                  "edition.", display_path(review_dir / "review.toml"),
+                                  hint="Add public = true to the [[documents]] entries that are "
+                                  "published.")])
+    if edition == "public":
+        from .publish import guard as leak_guard
+
+        if not review.register.secrets():
+            raise BuildError([Problem(
+                "register-empty", "the people register has no names or identifiers, so the "
+                "public edition cannot be checked; nothing was built.",
+                display_path(review_dir / "review.toml"),
+                hint="List the child's and family's names and identifiers under [[people]].")])
+
+        def guard(folder: Path) -> None:
+            progress("Checking the public edition for names and identifiers")
+            kind = "pdf" if any(folder.glob("*.pdf")) else "html"
+            leak_guard(folder, review.register, label=f"public {kind}")
+    else:
+        def guard(folder: Path) -> None:
+            return None
     outdir.mkdir(parents=True, exist_ok=True)
     doctrees = outdir / ".doctrees"
     progress("Building HTML")
@@ -205,7 +256,8 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
         # A fresh read every time: a cached environment would skip unchanged documents and so
         # hide their warnings, letting a broken review pass.
         _run_sphinx(review, workspace, "html", staging, doctrees, fresh=True, final=final,
-                    draft=draft)
+                    draft=draft, edition=edition)
+        guard(staging)
         _replace(staging, outdir / "html")
     finally:
         if staging.exists():
@@ -222,6 +274,6 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     progress("Building LaTeX")
     latex_dir = outdir / ".latex"
     _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final,
-                draft=draft)
-    result.pdfs = _make_pdfs(review, latex_dir, outdir / "pdf", progress)
+                draft=draft, edition=edition)
+    result.pdfs = _make_pdfs(review, documents, latex_dir, outdir / "pdf", progress, guard)
     return result

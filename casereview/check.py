@@ -199,6 +199,12 @@ def check_review(review_dir: Path | str, *, today: date | None = None) -> list[P
         if document.stem == "management-review":
             problems += _framework_findings(path, name)
     problems += _placeholders(review.root / REVIEW_FILE, display_path(review.root / REVIEW_FILE))
+    if any(d.public for d in review.documents) and not review.register.secrets():
+        problems.append(Problem("register-empty", "documents are marked public but the people "
+                                "register has no names or identifiers, so the public build "
+                                "cannot check for them.", display_path(review.root / REVIEW_FILE),
+                                hint="List the child's and family's names and identifiers under "
+                                "[[people]]."))
     problems += _title_block(review)
     problems += _records(review)
     problems += _independence(review)

@@ -57,8 +57,11 @@ def cli() -> None:
               help="Where to put the html/ and pdf/ folders [default: _build/<review folder>].")
 @click.option("--no-pdf", is_flag=True, help="Build the HTML only (quicker while drafting).")
 @click.option("--final", is_flag=True, help="Leave out the guidance for writers shown in drafts.")
+@click.option("--edition", type=click.Choice(["restricted", "public"]), default="restricted",
+              show_default=True, help="restricted: every document, for the panel. public: only "
+              "documents marked public, pseudonymised and checked for names and identifiers.")
 @reports_problems
-def build(review_dir: Path, outdir: Path | None, no_pdf: bool, final: bool) -> None:
+def build(review_dir: Path, outdir: Path | None, no_pdf: bool, final: bool, edition: str) -> None:
     """Build a review's documents to HTML and one PDF per document."""
     from .build import build as run_build
 
@@ -66,7 +69,8 @@ def build(review_dir: Path, outdir: Path | None, no_pdf: bool, final: bool) -> N
         click.echo(f"  {message}…")
 
     click.echo(f"Building {display_path(review_dir)}")
-    result = run_build(review_dir, outdir, pdf=not no_pdf, final=final, progress=progress)
+    result = run_build(review_dir, outdir, pdf=not no_pdf, final=final, edition=edition,
+                       progress=progress)
     for note in result.notes:
         click.echo(str(note), err=True)
     click.echo(f"HTML: {display_path(result.html / 'index.html')}")
@@ -143,6 +147,20 @@ def new(workspace: Path, title: str | None, slug: str | None, **values: str | No
     click.echo(f"Next: fill in the [[...]] in {display_path(target / 'review.toml')} and "
                f"{display_path(target / 'management-review.md')}, then run "
                f"casereview check {display_path(target)}")
+
+
+@cli.command()
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("kind", type=click.Choice(["overview-report", "executive-summary", "briefing"]))
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The workspace whose templates/ to use.")
+@reports_problems
+def add(review_dir: Path, kind: str, workspace: Path) -> None:
+    """Add an overview report, public executive summary or 7-minute briefing to a review."""
+    from .scaffold import add_document
+
+    target = add_document(review_dir, kind, workspace)
+    click.echo(f"Created {display_path(target)} and listed it in review.toml")
 
 
 @cli.command()

@@ -37,6 +37,7 @@ class Document:
     source: str
     title: str
     numbered: bool = False  # paragraphs numbered 1.1, 1.2 … so recommendations can cite them
+    public: bool = False  # in the public edition (always pseudonymised, leak-guarded)
 
     @property
     def docname(self) -> str:
@@ -72,7 +73,16 @@ class Review:
     panel_deadline: date | None = None
     incident: date | None = None
     milestones: dict[str, date] = field(default_factory=dict)
+    people: list[dict] = field(default_factory=list)
+    public_marking: str = ""
+    restricted_names: str = "pseudonyms"
     warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def register(self):
+        from .publish import register_from_toml
+
+        return register_from_toml(self.people)
 
     @property
     def slug(self) -> str:
@@ -115,6 +125,12 @@ _TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
         "name": (str, True, "the chief officer's name", 'name = "Sam Okafor"'),
         "role": (str, True, "the chief officer's role", 'role = "Chief Executive"'),
     },
+    "publication": {
+        "public_marking": (str, False, "the marking on public documents (empty for none)",
+                           'public_marking = ""'),
+        "restricted_names": (str, False, 'whether restricted documents show "names" or '
+                             '"pseudonyms"', 'restricted_names = "pseudonyms"'),
+    },
     "chronology": {
         "gap_days": (int, False, "the days without contact shown as a gap", "gap_days = 60"),
     },
@@ -139,6 +155,16 @@ _DOCUMENT_KEYS = {
     "source": (str, True, "the MyST file of the document", 'source = "management-review.md"'),
     "title": (str, True, "the document's title", 'title = "Management review"'),
     "numbered": (bool, False, "whether paragraphs are numbered", "numbered = true"),
+    "public": (bool, False, "whether the document is published", "public = true"),
+}
+_PEOPLE_KEYS = {
+    "role": (str, True, "the word writers use for this person", 'role = "mother"'),
+    "publish_as": (str, True, "what public documents call this person",
+                   'publish_as = "Mother"'),
+    "names": (list, False, "the person's names and aliases",
+              'names = ["Kerry Ashdown", "Kerry", "Ms Ashdown"]'),
+    "identifiers": (list, False, "dates of birth, addresses, schools, reference numbers",
+                    'identifiers = [1990-05-14, "14 Alder Row"]'),
 }
 _RECORD_KEYS = {
     "agency": (str, True, "the agency the records come from", 'agency = "Northshire Police"'),
@@ -151,6 +177,7 @@ _RECORD_KEYS = {
                'source = "Police records"'),
     "columns": (dict, False, "headings mapped to fields", 'columns = { "Seen" = "date" }'),
 }
+_MAY_BE_EMPTY = {"public_marking"}  # an empty marking means none on public documents
 _TYPE_NAMES = {str: "text in double quotes", date: "a date such as 2016-09-12 (no quotes)",
                int: "a whole number", dict: "a table in braces", list: "a list",
                bool: "true or false (no quotes)"}
@@ -209,7 +236,7 @@ class _Checker:
                 self.add("key-type", key, f'"{key}" should be {_TYPE_NAMES[kind]}.',
                          f"For example: {example}", table=table, nth=nth)
                 continue
-            if kind is str and not value.strip():
+            if kind is str and not value.strip() and key not in _MAY_BE_EMPTY:
                 self.add("key-empty", key, f'"{key}" is empty: {what}.',
                          f"Fill it in, as in {example}", table=table, nth=nth)
                 continue
@@ -257,7 +284,7 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
             continue
         tables[name] = checker.values(section, spec, table=name)
 
-    known = set(_TOP_KEYS) | set(_TABLES) | {"documents", "records"}
+    known = set(_TOP_KEYS) | set(_TABLES) | {"documents", "records", "people"}
     for key, value in data.items():
         if key not in known and isinstance(value, dict | list):
             checker.add("key-unknown", key, f'"{key}" is not a setting casereview knows.',
@@ -274,7 +301,8 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
                             "Check the file name, or remove the entry.", table="documents", nth=nth)
             elif "title" in values:
                 documents.append(Document(values["source"], values["title"],
-                                          values.get("numbered", False)))
+                                          values.get("numbered", False),
+                                          values.get("public", False)))
     if "documents" not in data:
         checker.add("key-missing", "documents", "no [[documents]] are listed.",
                     'Add [[documents]] with source = "management-review.md" and a title.')
@@ -293,6 +321,26 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
                                   code=values.get("code") or agency_code(values["agency"]),
                                   encoding=values.get("encoding"), sheet=values.get("sheet"),
                                   columns=values.get("columns", {}), source=values.get("source")))
+
+    people = []
+    roles: set[str] = set()
+    for nth, entry in enumerate(_array(data, "people", checker)):
+        values = checker.values(entry, _PEOPLE_KEYS, table="people", nth=nth,
+                                label=f"people, entry {nth + 1}")
+        if values.get("role") in roles:
+            checker.add("role-duplicate", "role", f'the role "{values["role"]}" is given to two '
+                        "people.", "Give each person their own role.", table="people", nth=nth)
+        roles.add(values.get("role"))
+        for key in ("names", "identifiers"):
+            if any(isinstance(v, str) and not v.strip() for v in values.get(key, [])):
+                checker.add("key-empty", key, f'"{key}" has an empty entry.',
+                            "Remove it, or fill it in.", table="people", nth=nth)
+        people.append(values)
+    restricted = tables["publication"].get("restricted_names", "pseudonyms")
+    if restricted not in ("names", "pseudonyms"):
+        checker.add("key-range", "restricted_names", f'"{restricted}" is not "names" or '
+                    '"pseudonyms".', 'Write restricted_names = "pseudonyms" or "names".',
+                    table="publication")
 
     period = tables.get("period", {})
     if "start" in period and "end" in period and period["end"] < period["start"]:
@@ -337,6 +385,9 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         panel_deadline=tables["timescales"].get("panel_deadline"),
         incident=tables["timescales"].get("incident"),
         milestones=dict(tables["milestones"]),
+        people=people,
+        public_marking=tables["publication"].get("public_marking", ""),
+        restricted_names=restricted,
         warnings=checker.problems,
     )
 

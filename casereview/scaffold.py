@@ -20,6 +20,13 @@ from .model import DEFAULT_MARKING
 
 TEMPLATES = ("review.toml.j2", "index.md.j2", "management-review.md.j2")
 
+#: Documents a review can gain later: (title, published?, paragraphs numbered?)
+EXTRA_DOCUMENTS = {
+    "overview-report": ("Overview report", False, True),
+    "executive-summary": ("Executive summary", True, False),
+    "briefing": ("Seven-minute briefing", True, False),
+}
+
 
 class ScaffoldError(CaseReviewError):
     """The new review could not be made; nothing was written."""
@@ -113,3 +120,43 @@ def create(workspace: Path | str, details: NewReview) -> Path:
         if staging.exists():
             shutil.rmtree(staging)
     return target
+
+
+def add_document(review_dir: Path | str, kind: str, workspace: Path | str = ".") -> Path:
+    """Add an overview report, executive summary or briefing to a review, from its template."""
+    from .model import REVIEW_FILE, load_review
+
+    review = load_review(review_dir)
+    if kind not in EXTRA_DOCUMENTS:
+        raise ScaffoldError([Problem("document-kind", f'there is no "{kind}" template.',
+                                    hint="Choose " + ", ".join(EXTRA_DOCUMENTS) + ".")])
+    target = review.root / f"{kind}.md"
+    if target.exists() or any(d.stem == kind for d in review.documents):
+        raise ScaffoldError([Problem("document-exists", "the review already has this document; "
+                                    "nothing was changed.", display_path(target))])
+    title, public, numbered = EXTRA_DOCUMENTS[kind]
+    values = {"title": review.title, "agency": review.agency, "child": review.child,
+              "panel": review.panel, "requested": review.requested.isoformat(),
+              "requested_long": f"{review.requested.day} {review.requested:%B %Y}",
+              "marking": review.marking, "framework": SECTIONS, "today": date.today().isoformat()}
+    text = environment(workspace).get_template(f"{kind}.md.j2").render(**values)
+    entry = (f'\n[[documents]]\nsource = "{kind}.md"\ntitle = "{title}"\n' +
+             ("public = true\n" if public else "") + ("numbered = true\n" if numbered else ""))
+    toml = review.root / REVIEW_FILE
+    original = toml.read_text(encoding="utf-8")
+    target.write_text(text, encoding="utf-8")
+    try:
+        # An array-of-tables entry may follow any table, so it can be added at the end.
+        _write(toml, original.rstrip("\n") + "\n" + entry)
+        load_review(review.root)
+    except BaseException:
+        _write(toml, original)
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)

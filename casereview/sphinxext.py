@@ -16,7 +16,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from chronology.merging import Filter
 from chronology.problems import CaseReviewError
@@ -53,8 +53,12 @@ def title_block(review: Review) -> list[tuple[str, str]]:
     ]
 
 
-def _latex_preamble(review: Review) -> str:
-    marking = latex_escape(review.marking)
+def published_documents(review: Review, edition: str) -> list:
+    return [d for d in review.documents if d.public] if edition == "public" else review.documents
+
+
+def _latex_preamble(review: Review, marking: str) -> str:
+    marking = latex_escape(marking)
     version = latex_escape(review.version)
     style = (r"\fancyhf{}"
              r"\fancyhead[C]{\small\textbf{" + marking + "}}"
@@ -106,25 +110,31 @@ def _configure(app: Sphinx, config: Config) -> None:
         return  # a plain Sphinx project, such as docs/
     review = load_review(app.srcdir)
     config.casereview_review = str(review.root)
+    public = config.casereview_edition == "public"
+    documents = published_documents(review, config.casereview_edition)
+    # The public edition holds only documents marked public; the rest are not even read.
+    config.exclude_patterns = [*config.exclude_patterns,
+                               *(d.source for d in review.documents if d not in documents)]
+    marking = review.public_marking if public else review.marking
     config.project = review.title
     config.version = config.release = review.version
     config.author = review.reviewer.name
     config.root_doc = "index"
     config.exclude_patterns = [*config.exclude_patterns, "records", "records/**", "secured",
                                "secured/**", "_build"]
-    config.casereview_numbered_documents = [d.docname for d in review.documents if d.numbered]
+    config.casereview_numbered_documents = [d.docname for d in documents if d.numbered]
     config.latex_documents = [(d.docname, f"{d.stem}.tex", d.title, review.reviewer.name, "howto")
-                              for d in review.documents]
+                              for d in documents]
     elements = dict(config.latex_elements)
     elements.update({
         "extrapackages": elements.get("extrapackages", "") + "\n\\usepackage{lastpage}",
-        "preamble": _latex_preamble(review) + "\n" + elements.get("preamble", ""),
+        "preamble": _latex_preamble(review, marking) + "\n" + elements.get("preamble", ""),
         "maketitle": _latex_title(review),
     })
     config.latex_elements = elements
     config.html_title = review.title
     context = dict(config.html_context)
-    context.update(casereview_marking=review.marking, casereview_version=review.version)
+    context.update(casereview_marking=marking, casereview_version=review.version)
     config.html_context = context
 
 
@@ -133,7 +143,8 @@ def _add_document_list(app: Sphinx, docname: str, source: list[str]) -> None:
     if docname != app.config.root_doc or not app.config.casereview_review:
         return
     review = load_review(app.config.casereview_review)
-    entries = "\n".join(d.docname for d in review.documents)
+    entries = "\n".join(d.docname for d in published_documents(review,
+                                                                 app.config.casereview_edition))
     source[0] += f"\n\n```{{toctree}}\n:maxdepth: 1\n:caption: Documents\n\n{entries}\n```\n"
 
 
@@ -193,6 +204,10 @@ class ChronologyDirective(ReviewDirective):
         events = chosen.apply(result.events)
         if "no-gaps" not in self.options:
             events = result.with_gaps(review.gap_days, review.period).pipe(chosen.apply)
+        if self.config.casereview_edition == "public" or review.restricted_names == "pseudonyms":
+            register = review.register
+            events = events.assign(**{c: events[c].map(register.pseudonymise)
+                                      for c in ("event", "action", "comment", "source")})
         caption = self.options.get("caption", "")
         return [nodes.raw("", to_html(events, caption=caption), format="html"),
                 nodes.raw("", to_latex(events, caption=caption), format="latex")]
@@ -231,6 +246,25 @@ class TimelineDirective(ReviewDirective):
         if caption := self.options.get("caption"):
             figure += nodes.caption(caption, caption)
         return [figure]
+
+
+class PersonRole(SphinxRole):
+    """``{person}`mother``` -> the pseudonym (always in public), or the name where allowed."""
+
+    def run(self):
+        root = self.config.casereview_review
+        review = load_review(root) if root else None
+        person = review.register.person(self.text.strip()) if review else None
+        if person is None:
+            roles = ", ".join(p.role for p in review.register.people) if review else ""
+            logger.warning(f'no one in the people register has the role "{self.text.strip()}"'
+                           + (f" (roles: {roles})" if roles else ""), location=self.get_location(),
+                           type="casereview", subtype="person-unknown")
+            return [nodes.Text(f"[{self.text.strip()}]")], []
+        public = self.config.casereview_edition == "public"
+        shown = person.real_name if not public and review.restricted_names == "names" else \
+            person.publish_as
+        return [nodes.Text(shown)], []
 
 
 class TitleBlockDirective(ReviewDirective):
@@ -289,6 +323,8 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("casereview_review", "", "env", types=[str])
     app.add_config_value("casereview_final", False, "env", types=[bool])
     app.add_config_value("casereview_draft", True, "env", types=[bool])
+    app.add_config_value("casereview_edition", "restricted", "env", types=[str])
+    app.add_role("person", PersonRole())
     app.add_config_value("casereview_numbered_documents", [], "env", types=[list])
     app.connect("config-inited", _latex_guidance, priority=600)
     app.add_directive("guidance", GuidanceDirective)

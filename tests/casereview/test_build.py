@@ -56,21 +56,31 @@ def test_example_ships_records_as_they_arrive():
     assert len(raw) >= 4
 
 
-def test_pdf_has_marking_and_draft_on_every_page(built_example):
-    (pdf,) = built_example.pdfs
-    pages = pdf_pages(pdf)
-    assert len(pages) >= 5
-    for number, text in enumerate(pages, start=1):
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        assert "DRAFT" in lines, f"page {number} has no DRAFT watermark"
-        lines.remove("DRAFT")
-        assert lines[0] == "OFFICIAL-SENSITIVE", f"page {number} header"
-        assert "OFFICIAL-SENSITIVE" in lines[-2:], f"page {number} footer"
-        assert f"Management review | Version 0.3 | Page {number} of {len(pages)}" in lines[-1]
+TITLES = {"management-review": "Management review", "overview-report": "Overview report",
+          "executive-summary": "Executive summary", "briefing": "Seven-minute briefing"}
+
+
+def test_every_page_of_every_pdf_has_marking_draft_and_footer(built_example):
+    assert sorted(p.stem for p in built_example.pdfs) == sorted(TITLES)
+    for pdf in built_example.pdfs:
+        pages = pdf_pages(pdf)
+        for number, text in enumerate(pages, start=1):
+            where = f"{pdf.name} page {number}"
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            assert "DRAFT" in lines, f"{where} has no DRAFT watermark"
+            lines.remove("DRAFT")
+            assert lines[0] == "OFFICIAL-SENSITIVE", f"{where} header"
+            assert "OFFICIAL-SENSITIVE" in lines[-2:], f"{where} footer"
+            assert f"{TITLES[pdf.stem]} | Version 0.3 | Page {number} of {len(pages)}" in \
+                lines[-1], where
+
+
+def review_pdf(result):
+    return next(p for p in result.pdfs if p.stem == "management-review")
 
 
 def test_pdf_title_page_has_the_title_block(built_example):
-    title_page = pdf_pages(built_example.pdfs[0])[0]
+    title_page = pdf_pages(review_pdf(built_example))[0]
     for expected in ("Management review", "Serious case review: Child P",
                      "Agency Northshire Probation Service", "Child Child P",
                      "Date of request 18 July 2016", "Date records secured 19 July 2016",
@@ -81,7 +91,7 @@ def test_pdf_title_page_has_the_title_block(built_example):
 
 
 def test_pdf_has_the_four_framework_sections(built_example):
-    body = " ".join(" ".join(pdf_pages(built_example.pdfs[0])[2:]).split())
+    body = " ".join(" ".join(pdf_pages(review_pdf(built_example))[2:]).split())
     positions = [body.find(heading) for heading in FRAMEWORK_HEADINGS]
     assert -1 not in positions, dict(zip(FRAMEWORK_HEADINGS, positions, strict=True))
     assert positions == sorted(positions)

@@ -1,0 +1,219 @@
+"""Publishing: the people register, pseudonyms, and the leak guard for public documents.
+
+A public document must never name the child or family or give any other identifier. Writers
+name people by role (``{person}`mother```) and the public edition shows only pseudonyms; the
+chronology's free text is pseudonymised too. Because a writer can still type a name, every public
+build is scanned afterwards, as a reader would see it (HTML text, the search index, PDF text,
+exported files), for every registered name and identifier, and refused if any is found. The
+report names the document, page or section and the register entry, never the identifier itself,
+so the log can be shared.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from chronology.problems import CaseReviewError, Problem, display_path
+
+WITHHELD = "[withheld]"
+
+
+class LeakError(CaseReviewError):
+    """A public build contains a registered name or identifier; nothing was published."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """One entry of the people register."""
+
+    role: str  # the key writers use: {person}`mother`
+    publish_as: str  # what public documents say: "Mother", "Child P"
+    names: tuple[str, ...] = ()
+    identifiers: tuple[str | date, ...] = ()
+
+    @property
+    def real_name(self) -> str:
+        return self.names[0] if self.names else self.publish_as
+
+
+@dataclass(frozen=True)
+class Secret:
+    """One thing that must not appear in public, and where it is in the register."""
+
+    pattern: re.Pattern
+    entry: str  # e.g. 'people[2] ("Mother"), name 3' - safe to print
+
+
+@dataclass
+class Register:
+    people: list[Person] = field(default_factory=list)
+
+    def person(self, role: str) -> Person | None:
+        return next((p for p in self.people if p.role == role), None)
+
+    def secrets(self) -> list[Secret]:
+        found = []
+        for number, person in enumerate(self.people, start=1):
+            where = f'people[{number}] ("{person.publish_as}")'
+            for index, name in enumerate(person.names, start=1):
+                found.append(Secret(_text_pattern(name), f"{where}, name {index}"))
+            for index, identifier in enumerate(person.identifiers, start=1):
+                pattern = (_date_pattern(identifier) if isinstance(identifier, date)
+                           else _text_pattern(str(identifier)))
+                found.append(Secret(pattern, f"{where}, identifier {index}"))
+        return found
+
+    def pseudonymise(self, text: str) -> str:
+        """Replace every registered name with its pseudonym and every identifier with a mark."""
+        replacements: list[tuple[re.Pattern, str]] = []
+        for person in self.people:
+            replacements += [(_text_pattern(n), person.publish_as) for n in person.names]
+            replacements += [(_date_pattern(i) if isinstance(i, date) else _text_pattern(str(i)),
+                              WITHHELD) for i in person.identifiers]
+        # Longest first, so "Kerry Ashdown" is replaced whole before "Kerry" alone.
+        replacements.sort(key=lambda item: -len(item[0].pattern))
+        for pattern, replacement in replacements:
+            text = pattern.sub(replacement, text)
+        return text
+
+
+def _text_pattern(text: str) -> re.Pattern:
+    """Matches the words whatever the case, spacing or line breaks between them (possessives
+    included, as "Kerry's" starts with "Kerry")."""
+    words = [re.escape(w) for w in re.split(r"\s+", text.strip()) if w]
+    return re.compile(r"(?<![\w])" + r"\s+".join(words) + r"(?![^\W_'’]|[’']\w{2,})",
+                      re.IGNORECASE)
+
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"]
+
+
+def _date_pattern(day: date) -> re.Pattern:
+    """A date in any spelling: 02/04/2013, 2.4.13, 2 April 2013, 2nd Apr 2013, 2013-04-02 …"""
+    d, m, y, yy = day.day, day.month, day.year, f"{day.year % 100:02d}"
+    name, short = _MONTHS[m - 1], _MONTHS[m - 1][:3]
+    numeric = rf"0?{d}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*(?:{y}|{yy})"
+    iso = rf"{y}\s*-\s*0?{m}\s*-\s*0?{d}"
+    ordinal = r"(?:st|nd|rd|th)?"
+    words = rf"0?{d}{ordinal}\s+(?:of\s+)?(?:{name}|{short}\.?)\s*,?\s*(?:{y}|'?{yy})"
+    us_words = rf"(?:{name}|{short}\.?)\s+0?{d}{ordinal}\s*,?\s*{y}"
+    return re.compile(rf"(?<!\d)(?:{numeric}|{iso}|{words}|{us_words})(?!\d)", re.IGNORECASE)
+
+
+def register_from_toml(entries: list[dict]) -> Register:
+    people = []
+    for entry in entries:
+        people.append(Person(
+            role=str(entry.get("role", "")).strip(),
+            publish_as=str(entry.get("publish_as", "")).strip(),
+            names=tuple(str(n) for n in entry.get("names", [])),
+            identifiers=tuple(i if isinstance(i, date) else str(i)
+                              for i in entry.get("identifiers", [])),
+        ))
+    return Register(people)
+
+
+# --- the guard ---------------------------------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]+>")
+_HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S | re.I)
+
+
+def readable(text: str) -> str:
+    """Text as a reader meets it: words broken across lines joined, quotes and spaces plain."""
+    text = text.replace("\u00ad", "").replace("’", "'").replace("\u00a0", " ")
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # hyphenated at a line end
+    return text
+
+
+def _scan(text: str, secrets: list[Secret]) -> list[Secret]:
+    text = readable(text)
+    return [s for s in secrets if s.pattern.search(text)]
+
+
+def _html_findings(path: Path, secrets: list[Secret], root: Path) -> list[Problem]:
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    name = display_path(path, root)
+    problems = []
+    if path.suffix == ".html":
+        # Report by section: the text between one heading and the next.
+        parts = _HEADING.split(raw)
+        sections = [("the top of the page", parts[0])]
+        for i in range(1, len(parts) - 2, 3):
+            sections.append((parts[i + 1], parts[i + 2]))
+        for number, (heading, body) in enumerate(sections):
+            heading_text = html.unescape(_TAG.sub("", heading)).strip().rstrip("¶").strip()
+            text = html.unescape(_TAG.sub(" ", heading + " " + body))
+            for secret in _scan(text, secrets):
+                label = (f'section "{heading_text}"' if number and not _scan(heading_text, secrets)
+                         else f"section {number}" if number else heading_text)
+                problems.append(Problem("identifier-leak", f"{label} contains {secret.entry} "
+                                        "from the people register.", name,
+                                        hint="Use its pseudonym ({person} role) or remove it."))
+    else:
+        for secret in _scan(html.unescape(raw), secrets):
+            problems.append(Problem("identifier-leak", f"the file contains {secret.entry} from "
+                                    "the people register.", name,
+                                    hint="It comes from a public document: fix the document."))
+    return problems
+
+
+def _pdf_findings(path: Path, secrets: list[Secret], root: Path) -> list[Problem]:
+    from pypdf import PdfReader
+
+    problems = []
+    pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+    for number, text in enumerate(pages, start=1):
+        tail, head = text[-200:], pages[number][:200] if number < len(pages) else ""
+        for secret in secrets:
+            on_page = _scan(text, [secret])
+            # A name can run from the foot of one page onto the next.
+            straddling = bool(head) and bool(_scan(tail + "\n" + head, [secret])) and not (
+                _scan(tail, [secret]) or _scan(head, [secret]))
+            if on_page or straddling:
+                problems.append(Problem("identifier-leak", f"page {number} contains "
+                                        f"{secret.entry} from the people register.",
+                                        display_path(path, root),
+                                        hint="Use its pseudonym ({person} role) or remove it."))
+    return problems
+
+
+def guard(folder: Path, register: Register, *, label: str = "") -> None:
+    """Scan everything under ``folder`` a reader could see; raise LeakError on any find.
+
+    Files are named relative to ``folder``, after ``label`` (such as "public html").
+    """
+    secrets = register.secrets()
+    if not secrets:
+        return
+    problems: list[Problem] = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix in (".html", ".js", ".txt", ".json", ".csv", ".md"):
+            if path.name in ("documentation_options.js", "doctools.js", "sphinx_highlight.js",
+                             "language_data.js", "searchtools.js"):
+                continue  # Sphinx's own scripts, not the review's text
+            problems += _html_findings(path, secrets, folder)
+        elif path.suffix == ".pdf":
+            problems += _pdf_findings(path, secrets, folder)
+        elif path.suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            book = load_workbook(path, read_only=True)
+            text = "\n".join(str(v) for sheet in book.worksheets
+                             for row in sheet.iter_rows(values_only=True) for v in row if v)
+            book.close()
+            problems += [Problem("identifier-leak", f"the workbook contains {s.entry} from the "
+                                 "people register.", display_path(path, folder))
+                         for s in _scan(text, secrets)]
+    if label:
+        problems = [Problem(p.code, p.message, f"{label}/{p.path}", p.row, p.column, p.hint,
+                            p.severity) for p in problems]
+    if problems:
+        raise LeakError(problems)
