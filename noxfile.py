@@ -45,9 +45,11 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def build(session: nox.Session) -> None:
-    """Build the example review and the user guide, as a release would."""
+    """Build the example review (both editions), the action register and the user guide."""
     install(session, "docs")
     session.run("casereview", "build", "reviews/example")
+    session.run("casereview", "build", "reviews/example", "--edition", "public")
+    session.run("casereview", "actions", "report")
     session.run("sphinx-build", "-W", "--keep-going", "-q", "-c", ".", "docs", "_build/docs")
 
 

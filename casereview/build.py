@@ -95,6 +95,14 @@ def _sphinx_problems(text: str) -> list[Problem]:
 def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
                 doctrees: Path, *, fresh: bool, final: bool = False, draft: bool = True,
                 edition: str = "restricted") -> None:
+    run_sphinx(review.root, workspace, builder, outdir, doctrees, fresh=fresh,
+               overrides={"casereview_final": final, "casereview_draft": draft,
+                          "casereview_edition": edition})
+
+
+def run_sphinx(srcdir: Path, workspace: Path, builder: str, outdir: Path, doctrees: Path, *,
+               fresh: bool, overrides: dict) -> None:
+    """Run Sphinx quietly; every warning becomes a located problem and fails the run."""
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -104,21 +112,20 @@ def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
         # Each run gets its own docutils registries, as sphinx-build does, so HTML and LaTeX
         # can run in one process without the second run warning about the first one's setup.
         with patch_docutils(workspace), docutils_namespace():
-            app = Sphinx(srcdir=review.root, confdir=workspace, outdir=outdir,
+            app = Sphinx(srcdir=srcdir, confdir=workspace, outdir=outdir,
                          doctreedir=doctrees, buildername=builder, status=io.StringIO(),
                          warning=warnings, freshenv=fresh, keep_going=True,
-                         confoverrides={"casereview_final": final, "casereview_draft": draft,
-                                        "casereview_edition": edition})
+                         confoverrides=overrides)
             app.build()
     except SphinxError as exc:
         raise BuildError([Problem("sphinx", f"{exc.category}: {exc}",
-                                  display_path(review.root))]) from None
+                                  display_path(srcdir))]) from None
     problems = _sphinx_problems(warnings.getvalue())
     if problems:
         raise BuildError(problems)
 
 
-def _staging(parent: Path, prefix: str) -> Path:
+def staging_folder(parent: Path, prefix: str) -> Path:
     """A temporary folder beside the output, with the permissions a normal folder would get."""
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     umask = os.umask(0)
@@ -127,7 +134,7 @@ def _staging(parent: Path, prefix: str) -> Path:
     return folder
 
 
-def _replace(new: Path, target: Path) -> None:
+def replace_folder(new: Path, target: Path) -> None:
     """Swap a finished output into place; the old one goes only once the new one is complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
     old = target.with_name(f".{target.name}.old")
@@ -166,9 +173,10 @@ def _settle_page_count(latex_dir: Path, stem: str, env: dict) -> None:
                        cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace")
 
 
-def _make_pdfs(review: Review, documents: list, latex_dir: Path, pdf_dir: Path,
-               progress: Progress, guard: Callable[[Path], None]) -> list[Path]:
-    staging = _staging(pdf_dir.parent, ".pdf-")
+def make_pdfs(documents: list, latex_dir: Path, pdf_dir: Path, progress: Progress,
+              guard: Callable[[Path], None] = lambda folder: None) -> list[Path]:
+    """Typeset each document's .tex (anything with a ``stem``) and swap the PDFs into place."""
+    staging = staging_folder(pdf_dir.parent, ".pdf-")
     try:
         for document in documents:
             tex = f"{document.stem}.tex"
@@ -184,7 +192,7 @@ def _make_pdfs(review: Review, documents: list, latex_dir: Path, pdf_dir: Path,
             _settle_page_count(latex_dir, document.stem, env)
             shutil.copy2(latex_dir / f"{document.stem}.pdf", staging / f"{document.stem}.pdf")
         guard(staging)
-        _replace(staging, pdf_dir)
+        replace_folder(staging, pdf_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
@@ -251,14 +259,14 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     outdir.mkdir(parents=True, exist_ok=True)
     doctrees = outdir / ".doctrees"
     progress("Building HTML")
-    staging = _staging(outdir, ".html-")
+    staging = staging_folder(outdir, ".html-")
     try:
         # A fresh read every time: a cached environment would skip unchanged documents and so
         # hide their warnings, letting a broken review pass.
         _run_sphinx(review, workspace, "html", staging, doctrees, fresh=True, final=final,
                     draft=draft, edition=edition)
         guard(staging)
-        _replace(staging, outdir / "html")
+        replace_folder(staging, outdir / "html")
     finally:
         if staging.exists():
             shutil.rmtree(staging)
@@ -275,5 +283,5 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     latex_dir = outdir / ".latex"
     _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final,
                 draft=draft, edition=edition)
-    result.pdfs = _make_pdfs(review, documents, latex_dir, outdir / "pdf", progress, guard)
+    result.pdfs = make_pdfs(documents, latex_dir, outdir / "pdf", progress, guard)
     return result

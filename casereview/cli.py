@@ -313,6 +313,97 @@ def submit(review_dir: Path, output: Path, by: str | None) -> None:
 
 
 @cli.group()
+def actions() -> None:
+    """Track each review's action plan until every action is evidenced complete."""
+
+
+def _reviews(review_dirs: tuple[Path, ...]):
+    from .model import load_review
+
+    folders = list(review_dirs) or sorted(p.parent for p in Path("reviews").glob("*/review.toml"))
+    return [load_review(folder) for folder in folders]
+
+
+@actions.command("list")
+@click.argument("review_dirs", nargs=-1, type=click.Path(file_okay=False, exists=True,
+                                                         path_type=Path))
+@click.option("--overdue", is_flag=True, help="Only actions past their target date and not "
+              "complete.")
+@click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS",
+              help="Only open actions due within this many days.")
+@click.option("--owner", help="Only actions whose owner contains this text.")
+@click.option("--agency", help="Only actions whose agency contains this text.")
+@click.option("--on", "on", help="Judge dates as on this day, YYYY-MM-DD [default: today].")
+@reports_problems
+def actions_list(review_dirs, overdue, due_within, owner, agency, on) -> None:
+    """List actions across reviews (every review under reviews/ unless named), with problems."""
+    from .actions import Selection, register
+
+    today = _iso_date(on, "on") if on else date.today()
+    figures = register(_reviews(review_dirs), today)
+    _echo_problems(figures.problems)
+    chosen = Selection(overdue, due_within, owner, agency)
+    shown = [a for a in figures.actions if chosen.keeps(a, today)]
+    for a in shown:
+        v = a.values
+        flag = " OVERDUE" if a.overdue(today) else ""
+        click.echo(f"{display_path(a.review.root)}  {v.get('action_id', ''):<6} "
+                   f"{v.get('status', ''):<12} {(v.get('rag') or '-'):<6} "
+                   f"{v.get('target_date', ''):<11} {v.get('owner', '')}{flag}")
+        click.echo(f"    {v.get('action', '')}")
+    click.echo(f"{len(shown)} of {len(figures.actions)} actions shown.")
+    if any(p.is_error for p in figures.problems):
+        sys.exit(1)
+
+
+@actions.command("update")
+@click.argument("action_id")
+@click.option("--status", help="Not started, In progress or Complete.")
+@click.option("--rag", help="Red (unacceptable progress), Amber (acceptable) or Green "
+              "(achieved).")
+@click.option("--evidence", help="What shows the action was done; needed to complete it.")
+@click.option("--by", required=True, help="Your name, recorded with the change.")
+@click.option("--review", "review_dirs", multiple=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="The review the action belongs to, if its ID is used in more than one.")
+@reports_problems
+def actions_update(action_id, status, rag, evidence, by, review_dirs) -> None:
+    """Change an action's status, RAG or evidence; the change is recorded with who and when."""
+    from .actions import update
+
+    if status is None and rag is None and evidence is None:
+        raise click.UsageError("give at least one of --status, --rag, --evidence")
+    action = update(_reviews(tuple(review_dirs)), action_id, by=by, status=status, rag=rag,
+                    evidence=evidence)
+    v = action.values
+    click.echo(f"Action {action_id}: {v.get('status')}, RAG {v.get('rag') or 'not rated'}; "
+               f"updated by {by}.")
+
+
+@actions.command("report")
+@click.argument("review_dirs", nargs=-1, type=click.Path(file_okay=False, exists=True,
+                                                         path_type=Path))
+@click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("_build/action-register"), show_default=True,
+              help="Where to put html/ and pdf/.")
+@click.option("--on", "on", help="Report as on this day, YYYY-MM-DD [default: today].")
+@click.option("--no-pdf", is_flag=True, help="Build the HTML only.")
+@reports_problems
+def actions_report(review_dirs, outdir, on, no_pdf) -> None:
+    """Build the central register of every review's actions, as HTML and PDF."""
+    from .actions import write_register
+    from .build import find_workspace
+
+    today = _iso_date(on, "on") if on else date.today()
+    html, pdfs = write_register(_reviews(review_dirs), find_workspace(Path(".")), outdir,
+                                today=today, pdf=not no_pdf,
+                                progress=lambda m: click.echo(f"  {m}…"))
+    click.echo(f"HTML: {display_path(html)}")
+    for pdf in pdfs:
+        click.echo(f"PDF:  {display_path(pdf)}")
+
+
+@cli.group()
 def chronology() -> None:
     """Check, merge and draw the agencies' chronologies."""
 

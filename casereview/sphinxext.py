@@ -8,6 +8,7 @@ the command line.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -248,6 +249,111 @@ class TimelineDirective(ReviewDirective):
         return [figure]
 
 
+def _action_anchor(action_id: str) -> str:
+    # Not docutils' make_id: it drops leading digits, and action IDs start with them ("1.1").
+    return "action-" + "-".join(re.findall(r"[A-Za-z0-9]+", action_id))
+
+
+def _rag_html(rag: str) -> str:
+    from html import escape
+
+    from .actions import RAGS
+
+    rag = rag.capitalize()
+    if rag not in RAGS:
+        return "Not rated"
+    return f'<span class="rag rag-{rag.lower()}">{escape(rag)}</span> ({RAGS[rag]})'
+
+
+class ActionPlanDirective(ReviewDirective):
+    """The review's action plan as a table; RAG given in words as well as colour."""
+
+    def run(self) -> list[nodes.Node]:
+        from html import escape
+
+        from .actions import PLAN_FILE, RAGS, load_plan
+
+        review = self.review()
+        if review is None:
+            return []
+        self.env.note_dependency(str(review.root / PLAN_FILE))
+        plan = load_plan(review)
+        if plan is None:
+            logger.warning(f"the review has no {PLAN_FILE} yet", location=self.get_location(),
+                           type="casereview", subtype="no-action-plan")
+            return []
+        for problem in plan.errors:
+            logger.warning(str(problem), location=self.get_location(), type="casereview",
+                           subtype=problem.code)
+        recommendations = plan.recommendations()
+        columns = ("Action", "Owner", "Target date", "Intended outcome", "How reviewed",
+                   "Status", "RAG", "Evidence")
+        html = ['<table class="action-plan docutils align-default"><thead><tr>'
+                + "".join(f"<th>{c}</th>" for c in ("ID", *columns)) + "</tr></thead><tbody>"]
+        latex = [r"\begingroup\footnotesize\begin{longtable}{"
+                 r">{\raggedright\arraybackslash}p{0.06\linewidth}"
+                 r">{\raggedright\arraybackslash}p{0.30\linewidth}"
+                 r">{\raggedright\arraybackslash}p{0.14\linewidth}"
+                 r">{\raggedright\arraybackslash}p{0.10\linewidth}"
+                 r">{\raggedright\arraybackslash}p{0.12\linewidth}"
+                 r">{\raggedright\arraybackslash}p{0.16\linewidth}}",
+                 r"\hline \textbf{ID} & \textbf{Action} & \textbf{Owner} & \textbf{Target} & "
+                 r"\textbf{Status} & \textbf{RAG}\\ \hline \endhead"]
+        colours = {"Red": "red!70!black", "Amber": "orange!80!black", "Green": "green!50!black"}
+        current = None
+        for action in plan.actions:
+            v = action.values
+            if v.get("recommendation_id") != current:
+                current = v.get("recommendation_id")
+                text = f"Recommendation {current}: {recommendations.get(current, '')}"
+                html.append(f'<tr class="recommendation"><td colspan="9"><strong>'
+                            f"{escape(text)}</strong></td></tr>")
+                latex.append(r"\multicolumn{6}{p{0.95\linewidth}}{\textbf{" +
+                             latex_escape(text) + r"}}\\ \hline")
+            cells = [escape(v.get(k, "")) for k in ("action", "owner", "target_date", "outcome",
+                                                   "measure", "status")]
+            html.append(f'<tr id="{_action_anchor(v.get("action_id", ""))}"><td>'
+                        f'{escape(v.get("action_id", ""))}</td>'
+                        + "".join(f"<td>{c}</td>" for c in cells)
+                        + f"<td>{_rag_html(v.get('rag', ''))}</td>"
+                        + f"<td>{escape(v.get('evidence', ''))}</td></tr>")
+            rag = v.get("rag", "").capitalize()
+            rag_tex = (r"\textcolor{" + colours[rag] + r"}{\textbf{" + rag + "}} (" + RAGS[rag] +
+                       ")") if rag in RAGS else "Not rated"
+            latex.append(" & ".join(latex_escape(v.get(k, "")) for k in
+                                    ("action_id", "action", "owner", "target_date", "status"))
+                         + " & " + rag_tex + r"\\ \hline")
+        html.append("</tbody></table>")
+        latex += [r"\end{longtable}\endgroup"]
+        return [nodes.raw("", "\n".join(html), format="html"),
+                nodes.raw("", "\n".join(latex), format="latex")]
+
+
+class ActionsRole(SphinxRole):
+    """``{actions}`1``` -> "actions 1.1, 1.2", linked to their rows in the action plan."""
+
+    def run(self):
+        from .actions import load_plan
+
+        root = self.config.casereview_review
+        plan = load_plan(load_review(root)) if root else None
+        wanted = self.text.strip()
+        found = [a.values["action_id"] for a in (plan.actions if plan else [])
+                 if a.values.get("recommendation_id") == wanted]
+        if not found:
+            logger.warning(f'the action plan has no actions for recommendation "{wanted}"',
+                           location=self.get_location(), type="casereview",
+                           subtype="actions-missing")
+            return [nodes.Text(f"[actions for {wanted}]")], []
+        result: list[nodes.Node] = [nodes.Text("action " if len(found) == 1 else "actions ")]
+        for number, action_id in enumerate(found):
+            if number:
+                result.append(nodes.Text(", "))
+            result.append(nodes.reference(action_id, action_id, internal=True,
+                                          refid=_action_anchor(action_id)))
+        return result, []
+
+
 class PersonRole(SphinxRole):
     """``{person}`mother``` -> the pseudonym (always in public), or the name where allowed."""
 
@@ -325,6 +431,8 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("casereview_draft", True, "env", types=[bool])
     app.add_config_value("casereview_edition", "restricted", "env", types=[str])
     app.add_role("person", PersonRole())
+    app.add_role("actions", ActionsRole())
+    app.add_directive("action-plan", ActionPlanDirective)
     app.add_config_value("casereview_numbered_documents", [], "env", types=[list])
     app.connect("config-inited", _latex_guidance, priority=600)
     app.add_directive("guidance", GuidanceDirective)

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,8 +43,17 @@ class RawTable:
 
 
 def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = None,
-               overrides: dict[str, str] | None = None, base: Path | None = None) -> RawTable:
-    """Read a CSV or XLSX file. Problems are collected on the returned table, never raised."""
+               overrides: dict[str, str] | None = None, base: Path | None = None,
+               vocabulary: Callable[[str], str | None] | None = None) -> RawTable:
+    """Read a CSV or XLSX file. Problems are collected on the returned table, never raised.
+
+    ``vocabulary`` says which field a heading means; it finds the heading row. The default is
+    the chronology's fields (with ``overrides``); other tables, such as action plans, bring
+    their own.
+    """
+    if vocabulary is None:
+        def vocabulary(heading: str) -> str | None:
+            return field_for_heading(heading, overrides)
     path = Path(path)
     table = RawTable(path=path, name=display_path(path, base))
     suffix = path.suffix.lower()
@@ -66,7 +76,7 @@ def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = N
         return table
     if cells is None:
         return table
-    _split_headings(cells, table, overrides)
+    _split_headings(cells, table, vocabulary)
     return table
 
 
@@ -192,7 +202,7 @@ def _read_xlsx(path: Path, table: RawTable, sheet: str | None) -> pd.DataFrame |
 
 
 def _split_headings(cells: pd.DataFrame, table: RawTable,
-                    overrides: dict[str, str] | None) -> None:
+                    vocabulary: Callable[[str], str | None]) -> None:
     """Find the heading row (agencies often put a title above it) and the data rows below."""
     cells = cells.set_axis(range(1, len(cells) + 1), axis=0).set_axis(range(cells.shape[1]),
                                                                        axis=1)
@@ -200,7 +210,7 @@ def _split_headings(cells: pd.DataFrame, table: RawTable,
     cells = cells.fillna("")
     heading_row = None
     for number, row in cells.head(_HEADING_SEARCH_ROWS).iterrows():
-        known = {field_for_heading(c, overrides) for c in row if c.strip()} - {None}
+        known = {vocabulary(c) for c in row if c.strip()} - {None}
         if len(known) >= 2:
             heading_row = number
             break
