@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from chronology.atomic import atomic_write
 from chronology.dates import DateError, Precision, parse_date
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 from chronology.reading import read_table
@@ -311,14 +311,7 @@ def _write_plan(path: Path, headings: list[str], rows: list[dict[str, str]]) -> 
     writer.writerow(headings)
     for row in rows:
         writer.writerow([row.get(h, "") for h in headings])
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(buffer.getvalue().encode("utf-8-sig"))  # Excel reads accents with a BOM
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, buffer.getvalue().encode("utf-8-sig"))  # Excel reads accents with a BOM
 
 
 def history(review: Review) -> list[dict]:

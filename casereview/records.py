@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import stat
 import tempfile
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from chronology.atomic import atomic_write
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
 from . import __version__
@@ -124,19 +124,8 @@ def append_log(review_dir: Path, action: str, who: str, **details) -> dict:
     }
     entry["hash"] = _entry_hash(entry)
     existing = path.read_bytes() if path.exists() else b""
-    _write_atomically(path, existing + json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+    atomic_write(path, existing + json.dumps(entry, ensure_ascii=False).encode() + b"\n")
     return entry
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # --- securing ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from chronology.atomic import atomic_write
 from chronology.problems import CaseReviewError, Problem, display_path
 
 from .framework import SECTIONS
@@ -147,16 +148,10 @@ def add_document(review_dir: Path | str, kind: str, workspace: Path | str = ".")
     target.write_text(text, encoding="utf-8")
     try:
         # An array-of-tables entry may follow any table, so it can be added at the end.
-        _write(toml, original.rstrip("\n") + "\n" + entry)
+        atomic_write(toml, original.rstrip("\n") + "\n" + entry)
         load_review(review.root)
     except BaseException:
-        _write(toml, original)
+        atomic_write(toml, original)
         target.unlink(missing_ok=True)
         raise
     return target
-
-
-def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)

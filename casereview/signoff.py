@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import stat
 import tempfile
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chronology.atomic import atomic_write
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
 from . import __version__
@@ -338,23 +338,19 @@ def submit(review_dir: Path | str, output: Path | str, *, by: str) -> Path:
                                     "unchanged since, can be submitted.",
                                     display_path(review.root)), *problems])
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    os.close(handle)
     with tempfile.TemporaryDirectory() as scratch:
         chronology = export(merged_events(review), Path(scratch) / "chronology.xlsx")
         members = {p.name: p for p in latest.pdfs}
         members["chronology.xlsx"] = chronology
         members[RECORD] = latest.folder / RECORD
         manifest = {name: _sha256(path) for name, path in sorted(members.items())}
-        try:
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+
+        def write(target: Path) -> None:
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
                 for name, path in members.items():
                     archive.write(path, name)
                 archive.writestr("manifest-sha256.json", json.dumps(manifest, indent=1))
-            Path(temporary).replace(output)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+
+        atomic_write(output, write)
     append_log(review.root, "exported", by, file=output.name, manifest=manifest)
     return output

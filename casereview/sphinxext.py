@@ -161,6 +161,14 @@ def _iso(argument: str | None) -> date:
 
 
 class ReviewDirective(SphinxDirective):
+    def review_with_records(self) -> Review | None:
+        """The review, with its record files noted so editing one rebuilds this page."""
+        review = self.review()
+        if review is not None:
+            for path in {s.path for s in review.sources}:
+                self.env.note_dependency(str(path))
+        return review
+
     def review(self) -> Review | None:
         root = self.config.casereview_review
         if not root:
@@ -185,11 +193,9 @@ class ChronologyDirective(ReviewDirective):
     }
 
     def run(self) -> list[nodes.Node]:
-        review = self.review()
+        review = self.review_with_records()
         if review is None:
             return []
-        for path in {s.path for s in review.sources}:
-            self.env.note_dependency(str(path))
         result = review_chronology(review)
         for problem in result.errors:
             logger.warning(str(problem), location=self.get_location(), type="casereview",
@@ -221,13 +227,11 @@ class TimelineDirective(ReviewDirective):
                    "caption": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
-        review = self.review()
+        review = self.review_with_records()
         if review is None:
             return []
         from .chronologies import draw
 
-        for path in {s.path for s in review.sources}:
-            self.env.note_dependency(str(path))
         kind = self.options.get("kind", "timeline")
         serial = self.env.new_serialno("casereview-figure")
         # Drawn beside the doctrees, never into the review folder, which holds only sources.

@@ -8,12 +8,11 @@ Files are written to a temporary name and renamed, so a reader never sees half a
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from .atomic import atomic_write
 from .problems import InputError, Problem
 
 #: (heading, frame column) in the order agencies and panels expect to read them.
@@ -47,18 +46,6 @@ def table(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def export(events: pd.DataFrame, path: Path | str) -> Path:
     """Write the chronology as .csv (UTF-8 with BOM, so Excel shows accents), .xlsx or .json."""
     path = Path(path)
@@ -69,12 +56,12 @@ def export(events: pd.DataFrame, path: Path | str) -> Path:
     flat = table(events)
     if suffix == ".csv":
         safe = flat.astype(str).map(neutralise)
-        _atomic_write(path, lambda t: safe.to_csv(t, index=False, encoding="utf-8-sig"))
+        atomic_write(path, lambda t: safe.to_csv(t, index=False, encoding="utf-8-sig"))
     elif suffix == ".xlsx":
-        _atomic_write(path, lambda t: _write_xlsx(flat, t))
+        atomic_write(path, lambda t: _write_xlsx(flat, t))
     else:
         records = flat.to_dict(orient="records")
-        _atomic_write(path, lambda t: t.write_text(json.dumps(records, ensure_ascii=False,
+        atomic_write(path, lambda t: t.write_text(json.dumps(records, ensure_ascii=False,
                                                               indent=1, default=str)))
     return path
 

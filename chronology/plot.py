@@ -6,13 +6,12 @@ period is shaded and periods with no agency contact are hatched, so silences are
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 
+from .atomic import atomic_write
 from .merging import Gap
 
 
@@ -25,19 +24,18 @@ def _figure_module():
     return pyplot
 
 
-def _save(figure, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(handle)
+def _finish(figure, axes, path: Path, title: str) -> Path:
+    """Title, lay out and save the figure as PNG, then free it."""
+    plt = _figure_module()
+    if title:
+        axes.set_title(title)
+    figure.tight_layout()
     try:
-        # A fixed date in the metadata keeps the file identical between runs.
-        figure.savefig(temporary, dpi=150, metadata={"Software": "casereview"})
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+        # A fixed "Software" entry and no date keep the file identical between runs.
+        return atomic_write(path, lambda target: figure.savefig(
+            target, format="png", dpi=150, metadata={"Software": "casereview"}), suffix=".png")
+    finally:
+        plt.close(figure)
 
 
 def timeline(events: pd.DataFrame, path: Path | str, *, period: tuple[date, date] | None = None,
@@ -82,13 +80,7 @@ def timeline(events: pd.DataFrame, path: Path | str, *, period: tuple[date, date
     axes.grid(axis="x", color="#dddddd", zorder=1)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=5, frameon=False,
                 fontsize="small")
-    if title:
-        axes.set_title(title)
-    figure.tight_layout()
-    try:
-        return _save(figure, path)
-    finally:
-        plt.close(figure)
+    return _finish(figure, axes, path, title)
 
 
 def monthly(events: pd.DataFrame, path: Path | str, *, agency_order: list[str] = (),
@@ -112,10 +104,4 @@ def monthly(events: pd.DataFrame, path: Path | str, *, agency_order: list[str] =
     axes.set_ylabel("Contacts recorded")
     axes.tick_params(axis="x", labelrotation=90, labelsize="small")
     axes.legend(fontsize="small", frameon=False)
-    if title:
-        axes.set_title(title)
-    figure.tight_layout()
-    try:
-        return _save(figure, path)
-    finally:
-        plt.close(figure)
+    return _finish(figure, axes, path, title)
