@@ -12,7 +12,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from chronology.problems import CaseReviewError, Problem, Severity, display_path
+from chronology.problems import Problem, Severity, display_path
 
 from .chronologies import review_chronology
 from .framework import SECTIONS
@@ -211,7 +211,3 @@ def check_review(review_dir: Path | str, *, today: date | None = None) -> list[P
     problems += _sphinx(review)
     problems += _deadlines(review, today or date.today())
     return problems
-
-
-class CheckFailed(CaseReviewError):
-    """The review has errors (or, with strict, warnings)."""
