@@ -106,8 +106,18 @@ def test_each_validation_code(workspace, row, expected):
 
 def test_missing_columns(workspace):
     (workspace / "actions.csv").write_text("Action ID,Action\n1.1,Do it.\n")
-    assert [p.split(" [")[1].split("]")[0] for p in messages(workspace)] == [
-        "action-column-missing"] * 4
+    assert messages(workspace) == [
+        f'reviews/case/actions.csv:1: error [action-column-missing] no column gives the "{c}". '
+        f'Add a column headed "{c}".'
+        for c in ("Recommendation ID", "Owner", "Target date", "Status")]
+
+
+def test_action_id_missing(workspace):
+    write_plan(workspace, [GOOD[0], GOOD[1].replace(",1.2,", ",,")])
+    assert messages(workspace) == [
+        "reviews/case/actions.csv:3:Action ID: error [action-id-missing] the action has no ID. "
+        "Give it an ID such as 1.1 (recommendation 1, action 1)."
+    ]
 
 
 def test_update_refuses_completion_without_evidence(planned):

@@ -231,7 +231,10 @@ def test_records_never_secured(workspace):
         path.chmod(0o700) if path.is_dir() else path.chmod(0o600)
     shutil.rmtree(review / "secured")
     (review / "custody.jsonl").unlink()
-    assert codes(check_review(review, today=ON_TIME)) == ["records-unsecured"]
+    assert [str(p) for p in check_review(review, today=ON_TIME)] == [
+        "reviews/child-q: error [records-unsecured] no records have been secured for this "
+        "review. Secure them with casereview records secure."
+    ]
     edit(review / "review.toml", "# records_secured = 2016-07-19", "records_secured = 2017-03-02")
     assert [str(p) for p in check_review(review, today=ON_TIME)] == [
         "reviews/child-q: warning [records-unverifiable] the records were secured on 2 March 2017 "
@@ -293,3 +296,10 @@ def test_dangling_citation_fails_the_build(filled):
         build(filled, pdf=False)
     assert [p.code for p in caught.value.problems] == ["casereview.para-missing"]
     assert caught.value.problems[0].row == 142
+
+
+def test_the_date_records_were_secured_reaches_the_title_block(filled):
+    secured = next((filled / "secured").iterdir()).name[:10]  # e.g. 2026-11-23
+    day = date.fromisoformat(secured)
+    title_page = squash(pdf_pages(build(filled, final=True).pdfs[0])[0])
+    assert f"Date records secured {day.day} {day:%B %Y}" in title_page
