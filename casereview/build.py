@@ -94,10 +94,10 @@ def _sphinx_problems(text: str) -> list[Problem]:
 
 def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
                 doctrees: Path, *, fresh: bool, final: bool = False, draft: bool = True,
-                edition: str = "restricted") -> None:
+                edition: str = "restricted", signoff: dict | None = None) -> None:
     run_sphinx(review.root, workspace, builder, outdir, doctrees, fresh=fresh,
                overrides={"casereview_final": final, "casereview_draft": draft,
-                          "casereview_edition": edition})
+                          "casereview_edition": edition, "casereview_signoff": signoff or {}})
 
 
 def run_sphinx(srcdir: Path, workspace: Path, builder: str, outdir: Path, doctrees: Path, *,
@@ -201,7 +201,7 @@ def make_pdfs(documents: list, latex_dir: Path, pdf_dir: Path, progress: Progres
 
 def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool = True,
           final: bool = False, draft: bool | None = None, edition: str = "restricted",
-          progress: Progress = lambda message: None) -> BuildResult:
+          signoff: dict | None = None, progress: Progress = lambda message: None) -> BuildResult:
     """Build the review in ``review_dir`` to ``outdir/html`` and ``outdir/pdf``.
 
     A ``final`` build leaves out the guidance for writers that drafts show. Every build is
@@ -282,6 +282,6 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     progress("Building LaTeX")
     latex_dir = outdir / ".latex"
     _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final,
-                draft=draft, edition=edition)
+                draft=draft, edition=edition, signoff=signoff)
     result.pdfs = make_pdfs(documents, latex_dir, outdir / "pdf", progress, guard)
     return result

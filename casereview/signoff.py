@@ -171,9 +171,9 @@ def _sign_pdf(pdf: Path, out: Path, signer, name: str, role: str) -> None:
     with pdf.open("rb") as source:
         writer = IncrementalPdfFileWriter(source)
         pages = int(writer.root["/Pages"]["/Count"])
-        # Bottom left of the last page, above the footer: visible wherever the PDF is opened.
+        # On the sign-off page, in the space left for it below the chief officer's name.
         field_spec = fields.SigFieldSpec("ChiefOfficerSignOff", on_page=pages - 1,
-                                         box=(56, 110, 306, 180))
+                                         box=(70, 480, 330, 555))
         meta = signers.PdfSignatureMetadata(
             field_name="ChiefOfficerSignOff", subfilter=fields.SigSeedSubFilter.PADES,
             reason=f"Signed off by {name}, {role}", name=name)
@@ -205,7 +205,12 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
     staging = Path(tempfile.mkdtemp(prefix=f".{final_folder.name}.", dir=root))
     try:
         progress("Building the final documents")
-        result = build(review.root, staging / "build", final=True, draft=False)
+        from .records import secured_on
+        from .sphinxext import uk_date
+
+        page = {"name": name, "role": role, "digital": signer is not None,
+                "secured": uk_date(review.records_secured or secured_on(review.root))}
+        result = build(review.root, staging / "build", final=True, draft=False, signoff=page)
         pdfs = []
         for pdf in result.pdfs:
             target = staging / pdf.name

@@ -408,6 +408,26 @@ class GuidanceDirective(SphinxDirective):
         return [box]
 
 
+def _signoff_page(details: dict) -> str:
+    """The last page of a signed-off PDF: the chief officer's confirmation, and the space the
+    digital signature is placed in (so it never covers the document's own text)."""
+    esc = latex_escape
+    return "\n".join([
+        r"\clearpage",
+        r"\section*{Sign-off by the chief officer}",
+        "I confirm that the case records were secured on " + esc(details["secured"]) +
+        ", and I endorse this review for the review panel." + r"\par\bigskip",
+        r"\begin{tabular}{@{}ll@{}}",
+        r"Name: & " + esc(details["name"]) + r"\\",
+        r"Role: & " + esc(details["role"]) + r"\\",
+        r"\end{tabular}\par\bigskip",
+        (r"Digital signature (below):" if details.get("digital") else
+         r"Recorded without a digital signature; the sign-off record holds this PDF's "
+         r"fingerprint (SHA-256)."),
+        r"\par",
+    ])
+
+
 def _latex_guidance(app: Sphinx, config: Config) -> None:
     """Guidance boxes are grey and bordered in the PDF, so they cannot be mistaken for text;
     a draft carries DRAFT across every page until the chief officer signs it off."""
@@ -421,6 +441,9 @@ def _latex_guidance(app: Sphinx, config: Config) -> None:
                   r"\SetWatermarkScale{5}", r"\SetWatermarkLightness{0.88}"]
     elements = dict(config.latex_elements)
     elements["preamble"] = elements.get("preamble", "") + "\n" + "\n".join(lines)
+    if config.casereview_signoff:
+        elements["atendofbody"] = elements.get("atendofbody", "") + _signoff_page(
+            config.casereview_signoff)
     config.latex_elements = elements
     context = dict(config.html_context)
     context["casereview_draft"] = bool(config.casereview_review and config.casereview_draft)
@@ -434,6 +457,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("casereview_final", False, "env", types=[bool])
     app.add_config_value("casereview_draft", True, "env", types=[bool])
     app.add_config_value("casereview_edition", "restricted", "env", types=[str])
+    app.add_config_value("casereview_signoff", {}, "env", types=[dict])
     app.add_role("person", PersonRole())
     app.add_role("actions", ActionsRole())
     app.add_directive("action-plan", ActionPlanDirective)

@@ -69,8 +69,16 @@ def signed(ready, tmp_path):
 def test_sign_then_verify(signed):
     review, done, cert = signed
     (pdf,) = done.pdfs
-    text = " ".join(pdf_pages(pdf))
+    pages = pdf_pages(pdf)
+    text = " ".join(pages)
     assert "DRAFT" not in text and "Guidance for the writer" not in text
+    last = " ".join(pages[-1].split())
+    secured = next((review / "secured").iterdir()).name[:10]
+    day = dt.date.fromisoformat(secured)
+    assert "Sign-off by the chief officer" in last
+    assert (f"I confirm that the case records were secured on {day.day} {day:%B %Y}, and I "
+            "endorse this review for the review panel.") in last
+    assert "Name: Lee Cole Role: Chief Officer" in last
     record = json.loads((done.folder / "signoff.json").read_text())
     assert record["signed_by"] == "Lee Cole" and record["role"] == "Chief Officer"
     assert record["digitally_signed"] is True and record["tool"].startswith("casereview ")
