@@ -344,9 +344,10 @@ class Selection:
                     action.values.get("agency", "").casefold())
 
 
-def completed_on(review: Review, action: Action) -> date | None:
-    """When the action was completed: from its history, else its last update."""
-    for entry in reversed(history(review)):
+def completed_on(action: Action, entries: list[dict]) -> date | None:
+    """When the action was completed: from its review's history ``entries``, else its last
+    update."""
+    for entry in reversed(entries):
         if entry["action"] == action.values.get("action_id") and entry["field"] == "Status" \
                 and entry["new"] == "Complete":
             return date.fromisoformat(entry["at"][:10])
@@ -394,7 +395,12 @@ class Register:
         """Open actions at the end of each month, from the earliest request to today."""
         if not self.actions:
             return []
-        spans = [(a.review.requested, completed_on(a.review, a)) for a in self.actions]
+        histories: dict[Path, list[dict]] = {}  # each review's history read once, not per action
+        for a in self.actions:
+            if a.review.root not in histories:
+                histories[a.review.root] = history(a.review)
+        spans = [(a.review.requested, completed_on(a, histories[a.review.root]))
+                 for a in self.actions]
         month = min(s for s, _ in spans).replace(day=1)
         points = []
         while month <= self.today:

@@ -17,7 +17,7 @@ from chronology.problems import Problem, Severity, display_path
 from .chronologies import review_chronology
 from .framework import SECTIONS
 from .model import REVIEW_FILE, Review, load_review
-from .records import secured_sets, verify
+from .records import Verification, secured_sets, verify
 from .sphinxext import uk_date
 from .status import State, milestones
 
@@ -147,14 +147,16 @@ def _title_block(review: Review) -> list[Problem]:
     return problems
 
 
-def _records(review: Review) -> list[Problem]:
+def _records(review: Review, verification: Verification | None) -> list[Problem]:
     problems = []
     if not review.sources:
         problems.append(Problem("chronology-missing", "no record files are listed, so there is "
                                 "no chronology.", display_path(review.root / REVIEW_FILE),
                                 hint="Add a [[records]] entry for each agency's file."))
     problems += review_chronology(review).problems
-    if secured_sets(review.root):
+    if verification is not None:
+        problems += verification.problems
+    elif secured_sets(review.root):
         problems += verify(review.root).problems
     elif review.records_secured:
         problems.append(Problem(
@@ -188,8 +190,13 @@ def _deadlines(review: Review, today: date) -> list[Problem]:
             for m in milestones(review, today=today) if m.state is State.OVERDUE]
 
 
-def check_review(review_dir: Path | str, *, today: date | None = None) -> list[Problem]:
-    """Every finding for the review; raises only when review.toml itself cannot be read."""
+def check_review(review_dir: Path | str, *, today: date | None = None,
+                 verification: Verification | None = None) -> list[Problem]:
+    """Every finding for the review; raises only when review.toml itself cannot be read.
+
+    ``verification`` is a check of the secured records already made (sign-off makes one), so
+    the records are not hashed twice.
+    """
     review = load_review(review_dir)
     problems = list(review.warnings)
     for document in review.documents:
@@ -206,7 +213,7 @@ def check_review(review_dir: Path | str, *, today: date | None = None) -> list[P
                                 hint="List the child's and family's names and identifiers under "
                                 "[[people]]."))
     problems += _title_block(review)
-    problems += _records(review)
+    problems += _records(review, verification)
     problems += _independence(review)
     problems += _sphinx(review)
     problems += _deadlines(review, today or date.today())

@@ -69,18 +69,6 @@ def checked_chronology(review: Review) -> ReviewChronology:
     return result
 
 
-def sources_for(paths: list[Path], *, encoding: str | None = None) -> list[Source]:
-    """Record files to check: a review folder gives its declared files, a file stands alone."""
-    sources: list[Source] = []
-    for path in paths:
-        if path.is_dir():
-            sources += load_review(path).sources
-        else:
-            sources.append(Source(path=path, agency=path.stem.replace("-", " ").title(),
-                                  encoding=encoding))
-    return sources
-
-
 def check_files(paths: list[Path], *, encoding: str | None = None) -> list[records.AgencyRecords]:
     """Load every file (all problems collected); the review's period applies to its files."""
     loaded = []
@@ -89,7 +77,8 @@ def check_files(paths: list[Path], *, encoding: str | None = None) -> list[recor
             review = load_review(path)
             loaded += [records.load(s, period=review.period) for s in review.sources]
         else:
-            loaded += [records.load(s) for s in sources_for([path], encoding=encoding)]
+            agency = path.stem.replace("-", " ").title()
+            loaded.append(records.load(Source(path=path, agency=agency, encoding=encoding)))
     return loaded
 
 

@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ class Review:
     restricted_names: str = "pseudonyms"
     warnings: list[Problem] = field(default_factory=list)
 
-    @property
+    @cached_property
     def register(self):
         from .publish import register_from_toml
 

@@ -51,6 +51,7 @@ class Secret:
 @dataclass
 class Register:
     people: list[Person] = field(default_factory=list)
+    _compiled: list[tuple[re.Pattern, str]] | None = field(default=None, init=False, repr=False)
 
     def person(self, role: str) -> Person | None:
         return next((p for p in self.people if p.role == role), None)
@@ -69,16 +70,22 @@ class Register:
 
     def pseudonymise(self, text: str) -> str:
         """Replace every registered name with its pseudonym and every identifier with a mark."""
-        replacements: list[tuple[re.Pattern, str]] = []
-        for person in self.people:
-            replacements += [(_text_pattern(n), person.publish_as) for n in person.names]
-            replacements += [(_date_pattern(i) if isinstance(i, date) else _text_pattern(str(i)),
-                              WITHHELD) for i in person.identifiers]
-        # Longest first, so "Kerry Ashdown" is replaced whole before "Kerry" alone.
-        replacements.sort(key=lambda item: -len(item[0].pattern))
-        for pattern, replacement in replacements:
+        for pattern, replacement in self._replacements():
             text = pattern.sub(replacement, text)
         return text
+
+    def _replacements(self) -> list[tuple[re.Pattern, str]]:
+        # Built once per register: pseudonymise runs on every cell of a chronology.
+        if self._compiled is None:
+            found: list[tuple[re.Pattern, str]] = []
+            for person in self.people:
+                found += [(_text_pattern(n), person.publish_as) for n in person.names]
+                found += [(_date_pattern(i) if isinstance(i, date) else _text_pattern(str(i)),
+                           WITHHELD) for i in person.identifiers]
+            # Longest first, so "Kerry Ashdown" is replaced whole before "Kerry" alone.
+            found.sort(key=lambda item: -len(item[0].pattern))
+            self._compiled = found
+        return self._compiled
 
 
 def _text_pattern(text: str) -> re.Pattern:

@@ -119,20 +119,21 @@ def _refusals(review: Review) -> list[Problem]:
     from .records import secured_sets, verify
 
     problems = []
-    errors = [p for p in check_review(review.root) if p.is_error]
+    verification = verify(review.root) if secured_sets(review.root) else None
+    errors = [p for p in check_review(review.root, verification=verification) if p.is_error]
     if errors:
         problems.append(Problem("signoff-check-fails", f"casereview check finds {len(errors)} "
                                 f"{'error' if len(errors) == 1 else 'errors'}; the review cannot "
                                 "be signed off until it passes.", display_path(review.root),
                                 hint=f"Run casereview check {display_path(review.root)}."))
         problems += errors
-    if not secured_sets(review.root):
+    if verification is None:
         problems.append(Problem("signoff-records-unsecured", "the case records have not been "
                                 "secured with casereview, so it cannot be confirmed that they "
                                 "were.", display_path(review.root),
                                 hint="Secure them with casereview records secure."))
     else:
-        findings = [p for p in verify(review.root).problems if p.is_error]
+        findings = [p for p in verification.problems if p.is_error]
         if findings:
             problems.append(Problem("signoff-records-altered", "the secured records do not "
                                     "verify.", display_path(review.root),

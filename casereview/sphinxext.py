@@ -32,6 +32,33 @@ logger = logging.getLogger(__name__)
 THEME_DIR = Path(__file__).parent / "theme"
 
 
+# The review of the Sphinx run in progress: review.toml is read once per run, not once for every
+# directive and role that needs it. Keyed on the run's config object, so a new run reloads.
+_current: tuple[Config, Review, dict] | None = None
+
+
+def current_review(config: Config) -> Review | None:
+    global _current
+    if not config.casereview_review:
+        return None
+    if _current is None or _current[0] is not config:
+        _current = (config, load_review(config.casereview_review), {})
+    return _current[1]
+
+
+def current_plan(config: Config):
+    """The review's action plan, read and checked once per run (None if it has none)."""
+    from .actions import load_plan
+
+    review = current_review(config)
+    if review is None:
+        return None
+    cache = _current[2]
+    if "plan" not in cache:
+        cache["plan"] = load_plan(review)
+    return cache["plan"]
+
+
 def uk_date(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else "Not yet recorded"
 
@@ -109,8 +136,8 @@ def _configure(app: Sphinx, config: Config) -> None:
     review_file = Path(app.srcdir) / REVIEW_FILE
     if not review_file.is_file():
         return  # a plain Sphinx project, such as docs/
-    review = load_review(app.srcdir)
-    config.casereview_review = str(review.root)
+    config.casereview_review = str(Path(app.srcdir))
+    review = current_review(config)
     public = config.casereview_edition == "public"
     documents = published_documents(review, config.casereview_edition)
     # The public edition holds only documents marked public; the rest are not even read.
@@ -143,7 +170,7 @@ def _add_document_list(app: Sphinx, docname: str, source: list[str]) -> None:
     """List the review's documents on its index page, so review.toml is the only place to add one."""
     if docname != app.config.root_doc or not app.config.casereview_review:
         return
-    review = load_review(app.config.casereview_review)
+    review = current_review(app.config)
     entries = "\n".join(d.docname for d in published_documents(review,
                                                                  app.config.casereview_edition))
     source[0] += f"\n\n```{{toctree}}\n:maxdepth: 1\n:caption: Documents\n\n{entries}\n```\n"
@@ -175,7 +202,7 @@ class ReviewDirective(SphinxDirective):
             logger.warning(f"the {self.name} directive needs a review folder with a {REVIEW_FILE}",
                            location=self.get_location(), type="casereview", subtype="no-review")
             return None
-        return load_review(root)
+        return current_review(self.config)
 
 
 class ChronologyDirective(ReviewDirective):
@@ -275,13 +302,13 @@ class ActionPlanDirective(ReviewDirective):
     def run(self) -> list[nodes.Node]:
         from html import escape
 
-        from .actions import PLAN_FILE, RAGS, load_plan
+        from .actions import PLAN_FILE, RAGS
 
         review = self.review()
         if review is None:
             return []
         self.env.note_dependency(str(review.root / PLAN_FILE))
-        plan = load_plan(review)
+        plan = current_plan(self.config)
         if plan is None:
             logger.warning(f"the review has no {PLAN_FILE} yet", location=self.get_location(),
                            type="casereview", subtype="no-action-plan")
@@ -337,10 +364,7 @@ class ActionsRole(SphinxRole):
     """``{actions}`1``` -> "actions 1.1, 1.2", linked to their rows in the action plan."""
 
     def run(self):
-        from .actions import load_plan
-
-        root = self.config.casereview_review
-        plan = load_plan(load_review(root)) if root else None
+        plan = current_plan(self.config)
         wanted = self.text.strip()
         found = [a.values["action_id"] for a in (plan.actions if plan else [])
                  if a.values.get("recommendation_id") == wanted]
@@ -362,8 +386,7 @@ class PersonRole(SphinxRole):
     """``{person}`mother``` -> the pseudonym (always in public), or the name where allowed."""
 
     def run(self):
-        root = self.config.casereview_review
-        review = load_review(root) if root else None
+        review = current_review(self.config)
         person = review.register.person(self.text.strip()) if review else None
         if person is None:
             roles = ", ".join(p.role for p in review.register.people) if review else ""
@@ -428,7 +451,7 @@ def _signoff_page(details: dict) -> str:
     ])
 
 
-def _latex_guidance(app: Sphinx, config: Config) -> None:
+def _guidance_draft_and_signoff(app: Sphinx, config: Config) -> None:
     """Guidance boxes are grey and bordered in the PDF, so they cannot be mistaken for text;
     a draft carries DRAFT across every page until the chief officer signs it off."""
     lines = [
@@ -462,7 +485,7 @@ def setup(app: Sphinx) -> dict:
     app.add_role("actions", ActionsRole())
     app.add_directive("action-plan", ActionPlanDirective)
     app.add_config_value("casereview_numbered_documents", [], "env", types=[list])
-    app.connect("config-inited", _latex_guidance, priority=600)
+    app.connect("config-inited", _guidance_draft_and_signoff, priority=600)
     app.add_directive("guidance", GuidanceDirective)
     app.add_node(paragraphs.para_reference)
     app.add_role("para", paragraphs.ParaRole())

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .dates import DateError, TimeError, parse_date, parse_time
 from .fields import BY_NAME, FIELD_NAMES, FIELDS, KINDS, field_for_heading
-from .problems import InputError, Problem, Severity
+from .problems import Problem, Severity
 from .reading import RawTable, read_table
 
 #: Columns of an events frame, in order; ``extras`` holds unmapped columns as a dict per row.
@@ -83,14 +83,6 @@ def load(source: Source, *, period: tuple[date, date] | None = None,
 def _in_reading_order(problems: list[Problem]) -> list[Problem]:
     """File-wide problems first, then row by row, as a reviewer works down the sheet."""
     return sorted(problems, key=lambda p: -1 if p.row is None else p.row)
-
-
-def check(source: Source, **kwargs) -> AgencyRecords:
-    """Like :func:`load`, but raise :class:`InputError` carrying every problem if any is an error."""
-    records = load(source, **kwargs)
-    if records.errors:
-        raise InputError(records.problems)
-    return records
 
 
 def empty_events() -> pd.DataFrame:
