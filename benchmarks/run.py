@@ -42,8 +42,7 @@ def engine(paths):
     from chronology import dates, merge
     from chronology.records import Source, load
 
-    dates.parse_date.cache_clear()
-    dates.parse_time.cache_clear()
+    dates.clear_caches()
     loaded = [load(Source(p, agency=p.stem)) for p in paths]
     return merge(loaded)
 

@@ -17,6 +17,8 @@ from datetime import date, time
 from enum import Enum, StrEnum
 from functools import lru_cache
 
+import numpy as np
+
 __all__ = [
     "DateError",
     "FuzzyDate",
@@ -24,6 +26,8 @@ __all__ = [
     "Qualifier",
     "parse_date",
     "parse_time",
+    "read_dates",
+    "clear_caches",
     "TWO_DIGIT_YEAR_PIVOT",
 ]
 
@@ -105,6 +109,7 @@ _MONTHS = {
     for name in (calendar.month_name[number], calendar.month_abbr[number])
 }
 _MONTHS["sept"] = 9
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 # Longest spellings first: a bare "c" must not swallow the start of "circa".
 _ABOUT = (r"(?:\?|circa|ca\.|c\.|c(?=\s)|about|approximately|approx\.?|around|roughly|abt\.?)")
@@ -125,6 +130,9 @@ _MONTHNAME_DAY = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4}
 _MONTHNAME_YEAR = re.compile(r"([a-z]+)\.?[\s\-/]+(\d{4}|\d{2})")
 _PART_MONTH = re.compile(r"(early|beginning of|start of|mid|middle of|late|end of)[\s\-]+(.+)")
 _RANGE = re.compile(r"(.+?)\s+(?:-|–|—|to|and)\s+(.+)")
+_QUALIFIED_ABOUT = re.compile(_ABOUT + r"\s*(.+)")
+_BEFORE_AFTER = re.compile(r"(before|prior to|after)\s+(.+)")
+_BETWEEN = re.compile(r"between\s+(.+?)\s+and\s+(.+)")
 _TIME = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?")
 _TIME_4DIGIT = re.compile(r"(\d{2})(\d{2})(?:hrs|h)?")
 
@@ -156,7 +164,7 @@ def _day(year: int, month: int, day: int, written: str) -> date:
             hint = (f"Dates are read day first (UK): if you meant {month} "
                     f"{calendar.month_name[day]}, write {month:02d}/{day:02d}/{year}.")
         raise DateError(written, f"there is no month {month}", hint)
-    last = calendar.monthrange(year, month)[1]
+    last = _DAYS_IN_MONTH[month] + (month == 2 and calendar.isleap(year))
     if not 1 <= day <= last:
         reason = f"day {day} does not exist in {calendar.month_name[month]}"
         if month == 2 and day == 29:
@@ -215,6 +223,13 @@ def _core(text: str, written: str) -> FuzzyDate:
 @lru_cache(maxsize=65536)
 def parse_date(written: str) -> FuzzyDate:
     """Read one date cell. Raises :class:`DateError` for anything that is not a clear date."""
+    # The spellings most exports use, tried as written before any tidying.
+    if m := _NUMERIC_DAY.fullmatch(written):
+        day = _day(_year(m[4]), int(m[3]), int(m[1]), written)
+        return FuzzyDate(written, day, day)
+    if m := _ISO_DAY.fullmatch(written):
+        day = _day(int(m[1]), int(m[2]), int(m[3]), written)
+        return FuzzyDate(written, day, day)
     text = " ".join(written.strip().lower().split())
     if not text:
         raise DateError(written, "the cell is empty", "Every event needs a date; give the month "
@@ -227,15 +242,17 @@ def parse_date(written: str) -> FuzzyDate:
     qualifier = Qualifier.ON
     if text.endswith("?"):
         qualifier, text = Qualifier.ABOUT, text[:-1].strip()
-    if m := re.fullmatch(_ABOUT + r"\s*(.+)", text):
+    if m := _QUALIFIED_ABOUT.fullmatch(text):
         qualifier, text = Qualifier.ABOUT, m[1].strip()
-    elif m := re.fullmatch(r"(before|prior to|after)\s+(.+)", text):
+    elif m := _BEFORE_AFTER.fullmatch(text):
         qualifier = Qualifier.AFTER if m[1] == "after" else Qualifier.BEFORE
         text = m[2]
-    elif m := re.fullmatch(r"between\s+(.+?)\s+and\s+(.+)", text) or _range(text):
+    elif m := _BETWEEN.fullmatch(text) or _range(text):
         return _between(_core(m[1], written), _core(m[2], written), written)
 
     found = _core(text, written)
+    if qualifier is Qualifier.ON:
+        return found
     return FuzzyDate(written, found.start, found.end, found.precision, qualifier)
 
 
@@ -289,3 +306,76 @@ def parse_time(written: str) -> time:
     if minute > 59 or second > 59:
         raise TimeError(written, f"there is no minute {minute}")
     return time(hour, minute, second)
+
+
+@dataclass(frozen=True)
+class DateColumns:
+    """Many date cells read at once, as numpy arrays in the order the texts were given."""
+
+    ok: np.ndarray          # bool: the text is a date
+    start: np.ndarray       # datetime.date, or None where not ok
+    end: np.ndarray
+    start_day: np.ndarray   # day numbers (date.toordinal), 0 where not ok
+    end_day: np.ndarray
+    precision: np.ndarray   # int, Precision values
+    qualifier: np.ndarray   # str, Qualifier values
+    errors: dict[int, DateError]  # position of each text that is not a date -> why
+
+
+class _DateBook:
+    """Every spelling read so far, one row each, so a spelling is read once however many files
+    and rows use it. Rows are appended to lists and copied into arrays only after growth."""
+
+    FIELDS = ("ok", "start", "end", "start_day", "end_day", "precision", "qualifier")
+    DTYPES = (bool, object, object, np.int64, np.int64, np.int64, object)
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.row: dict[str, int] = {}
+        self.lists: tuple[list, ...] = tuple([] for _ in self.FIELDS)
+        self.errors: dict[int, DateError] = {}
+        self.arrays: tuple[np.ndarray, ...] | None = None
+
+    def add(self, text: str) -> int:
+        try:
+            found = parse_date(text)
+        except DateError as exc:
+            self.errors[len(self.row)] = exc
+            values = (False, None, None, 0, 0, 0, "")
+        else:
+            values = (True, found.start, found.end, found.start.toordinal(),
+                      found.end.toordinal(), int(found.precision), found.qualifier.value)
+        for column, value in zip(self.lists, values, strict=True):
+            column.append(value)
+        self.arrays = None
+        self.row[text] = len(self.row)
+        return self.row[text]
+
+    def read(self, texts: list[str]) -> DateColumns:
+        known = self.row
+        rows = np.fromiter((known[t] if t in known else self.add(t) for t in texts), np.int64,
+                           len(texts))
+        if self.arrays is None:
+            self.arrays = tuple(np.fromiter(values, dtype, len(values))
+                                for values, dtype in zip(self.lists, self.DTYPES, strict=True))
+        errors = {i: self.errors[r] for i, r in enumerate(rows.tolist()) if r in self.errors} \
+            if self.errors else {}
+        return DateColumns(*(array[rows] for array in self.arrays), errors=errors)
+
+
+_BOOK = _DateBook()
+
+
+def read_dates(texts: list[str]) -> DateColumns:
+    """Read many date cells, each distinct spelling once; texts that are not dates are listed in
+    ``errors`` rather than raised."""
+    return _BOOK.read(texts)
+
+
+def clear_caches() -> None:
+    """Forget every date and time read so far (benchmarks use this to time reading afresh)."""
+    parse_date.cache_clear()
+    parse_time.cache_clear()
+    _BOOK.clear()

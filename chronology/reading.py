@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .fields import field_for_heading
@@ -26,16 +27,28 @@ _HEADING_SEARCH_ROWS = 10
 
 @dataclass
 class RawTable:
-    """A file's cells as text; ``row_numbers`` are the row numbers a spreadsheet would show."""
+    """A file's cells as text, one array per heading, for the rows below the heading row."""
 
     path: Path
     name: str
     headings: list[str] = field(default_factory=list)
-    #: One column per heading (numbered from 0), every cell text; index = spreadsheet row number.
-    cells: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Each data row's number as a spreadsheet shows it (blank rows are left out).
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: The cells as written, one array per heading.
+    columns: list[np.ndarray] = field(default_factory=list)
+    #: The same cells with spaces trimmed at each end.
+    stripped: list[np.ndarray] = field(default_factory=list)
     encoding: str | None = None
     heading_row: int = 1
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        """The cells as written, one column per heading (numbered from 0), indexed by row."""
+        return pd.DataFrame({i: pd.Series(c, index=self.rows, dtype=object, copy=False)
+                             for i, c in enumerate(self.columns)},
+                            index=pd.Index(self.rows, dtype=np.int64), columns=range(len(
+                                self.columns)))
 
     def problem(self, code: str, message: str, hint: str = "", *, row: int | None = None,
                 column: str | None = None, severity: Severity = Severity.ERROR) -> None:
@@ -62,9 +75,9 @@ def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = N
                       "Check the file name and folder.")
         return table
     if suffix in (".csv", ".txt", ".tsv"):
-        cells = _read_csv(path, table, encoding)
+        read = _read_csv(path, table, encoding)
     elif suffix in (".xlsx", ".xlsm"):
-        cells = _read_xlsx(path, table, sheet)
+        read = _read_xlsx(path, table, sheet)
     elif suffix == ".xls":
         table.problem("format-unsupported", "old-style Excel workbooks (.xls) cannot be read.",
                       'Open it in Excel and save it as "Excel Workbook (.xlsx)" or as CSV.')
@@ -74,9 +87,9 @@ def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = N
                       "Send the chronology as .xlsx or .csv; a Word table can be pasted into Excel "
                       "and saved as .xlsx.")
         return table
-    if cells is None:
+    if read is None:
         return table
-    _split_headings(cells, table, vocabulary)
+    _split_headings(*read, table, vocabulary)
     return table
 
 
@@ -113,7 +126,8 @@ def _decode(data: bytes, table: RawTable, encoding: str | None) -> str | None:
         return None
 
 
-def _read_csv(path: Path, table: RawTable, encoding: str | None) -> pd.DataFrame | None:
+def _read_csv(path: Path, table: RawTable,
+              encoding: str | None) -> tuple[pd.DataFrame, np.ndarray | None] | None:
     data = path.read_bytes()
     if not data.strip():
         table.problem("file-empty", "the file is empty.",
@@ -134,10 +148,15 @@ def _read_csv(path: Path, table: RawTable, encoding: str | None) -> pd.DataFrame
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     try:
-        # pandas' C parser is many times faster than the csv module on large exports ...
-        # dtype=object keeps plain Python strings: pandas 3's string dtype is slow per element.
-        return pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=object,
-                           na_filter=False, skip_blank_lines=False, engine="c")
+        # pandas' C parser is many times faster than the csv module on large exports, and
+        # faster again given the bytes with their encoding than given decoded text. dtype=object
+        # keeps plain Python strings: pandas 3's string dtype is slow per element.
+        # utf-8-sig reads plain UTF-8 the same and drops a byte-order mark, as _decode did.
+        encoding = "utf-8-sig" if table.encoding == "utf-8" else table.encoding
+        cells = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, dtype=object,
+                            na_filter=False, skip_blank_lines=False, engine="c",
+                            encoding=encoding)
+        return cells, None
     except (pd.errors.ParserError, ValueError):
         pass  # ... but stops at the first ragged row; the csv module reads them all, to report
     try:
@@ -146,9 +165,10 @@ def _read_csv(path: Path, table: RawTable, encoding: str | None) -> pd.DataFrame
         table.problem("csv-malformed", f"the file is not well-formed CSV ({exc}).",
                       "Open it in Excel and save it again as CSV.")
         return None
-    # Short rows are padded with None (not ""), so each row's own length can still be told.
+    # Each row's own length is kept: a row longer than the heading row has been shifted.
     width = max(map(len, rows), default=0)
-    return pd.DataFrame([row + [None] * (width - len(row)) for row in rows], dtype=object)
+    lengths = np.array([len(row) for row in rows])
+    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object), lengths
 
 
 def _cell_text(value: object) -> str:
@@ -168,7 +188,8 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, table: RawTable, sheet: str | None) -> pd.DataFrame | None:
+def _read_xlsx(path: Path, table: RawTable,
+               sheet: str | None) -> tuple[pd.DataFrame, None] | None:
     import openpyxl  # imported here: most reviews are CSV only and openpyxl is slow to import
 
     try:
@@ -198,56 +219,72 @@ def _read_xlsx(path: Path, table: RawTable, sheet: str | None) -> pd.DataFrame |
                       "Check the chronology is on the first sheet, or name its sheet in "
                       "review.toml.")
         return None
-    return pd.DataFrame(rows, dtype=object).fillna("")
+    width = max(map(len, rows))
+    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object), None
 
 
-def _split_headings(cells: pd.DataFrame, table: RawTable,
+def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, table: RawTable,
                     vocabulary: Callable[[str], str | None]) -> None:
-    """Find the heading row (agencies often put a title above it) and the data rows below."""
-    cells = cells.set_axis(range(1, len(cells) + 1), axis=0).set_axis(range(cells.shape[1]),
-                                                                       axis=1)
-    lengths = cells.notna().sum(axis=1)  # readers pad short rows with missing values
-    cells = cells.fillna("")
-    heading_row = None
-    for number, row in cells.head(_HEADING_SEARCH_ROWS).iterrows():
-        known = {vocabulary(c) for c in row if c.strip()} - {None}
+    """Find the heading row (agencies often put a title above it) and the data rows below.
+
+    ``lengths`` are the rows' own lengths when the reader saw ragged rows, else None.
+    """
+    columns = [cells[c].to_numpy(dtype=object) for c in cells.columns]
+    count = len(cells)
+    heading = None
+    for position in range(min(_HEADING_SEARCH_ROWS, count)):
+        known = {vocabulary(c) for c in (col[position] for col in columns) if c.strip()} - {None}
         if len(known) >= 2:
-            heading_row = number
+            heading = position
             break
-    if heading_row is None:
+    if heading is None:
         table.problem("headings-missing",
                       f"none of the first {_HEADING_SEARCH_ROWS} rows looks like a heading row.",
                       'The first row should name the columns, such as "Date", "Source of '
                       'information" and "Event"; other headings can be mapped in review.toml.',
                       row=1)
         return
-    headings = [c.strip() for c in cells.loc[heading_row]]
+    headings = [col[heading].strip() for col in columns]
     while headings and not headings[-1]:
         headings.pop()
     table.headings = headings
-    table.heading_row = heading_row
+    table.heading_row = heading + 1  # rows are numbered from 1, as a spreadsheet shows them
     width = len(headings)
-    data = cells.loc[heading_row + 1:]
-    data = data[["".join(row).strip() != "" for row in data.to_numpy().tolist()]]
+    below = [_stripped(col[heading + 1:]) for col in columns]
+    nonblank = _filled(below)
     # Excel writes every row as wide as the heading row, blank headings included; a row wider
     # than that has been shifted, usually by an unquoted comma, even if its last cells are blank.
-    shifted = lengths.loc[data.index] > lengths[heading_row]
-    overflowing = False
-    if data.shape[1] > width:
-        overflowing = pd.Series(["".join(row).strip() != ""
-                                 for row in data.iloc[:, width:].to_numpy().tolist()],
-                                index=data.index)
-    for number in data.index[shifted | overflowing]:
-        table.problem("row-ragged", f"the row has {lengths[number]} cells but there are only "
+    ragged = _filled(below[width:]) if len(below) > width else np.zeros_like(nonblank)
+    if lengths is not None:
+        ragged |= lengths[heading + 1:] > lengths[heading]
+    for position in np.flatnonzero(ragged & nonblank):
+        own = lengths[heading + 1 + position] if lengths is not None else len(columns)
+        table.problem("row-ragged", f"the row has {own} cells but there are only "
                       f"{width} headings, so its cells do not line up with the headings.",
                       "Give the extra column a heading, or move the text into the right "
                       "cell (a comma inside a cell needs the cell in double quotes).",
-                      row=int(number))
-    data = data.iloc[:, :width]
-    for column in range(data.shape[1], width):
-        data = data.assign(**{str(column): ""}).rename(columns={str(column): column})
-    table.cells = data
-    if data.empty:
+                      row=int(heading + 2 + position))
+    kept = np.flatnonzero(nonblank)
+    table.rows = (kept + heading + 2).astype(np.int64)
+    table.columns = [column[heading + 1:][kept] for column in columns[:width]]
+    table.stripped = [column[kept] for column in below[:width]]
+    if not len(kept):
         table.problem("rows-missing", "the file has headings but no events.",
                       "Add one row per event below the heading row.", row=table.heading_row,
                       severity=Severity.WARNING)
+
+
+def _filled(columns: list[np.ndarray]) -> np.ndarray:
+    """Rows with any cell filled in; later columns are looked at only for rows still empty."""
+    filled = columns[0] != "" if columns else np.zeros(0, dtype=bool)
+    for column in columns[1:]:
+        empty = np.flatnonzero(~filled)
+        if not len(empty):
+            break
+        filled[empty] = column[empty] != ""
+    return filled
+
+
+def _stripped(cells: np.ndarray) -> np.ndarray:
+    """The cells with spaces trimmed at each end, as a reader sees them."""
+    return np.fromiter(map(str.strip, cells.tolist()), dtype=object, count=len(cells))

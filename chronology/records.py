@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from itertools import repeat
 from pathlib import Path
+from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
-from .dates import DateError, TimeError, parse_date, parse_time
+from .dates import TimeError, parse_time, read_dates
+from .distinct import Column
 from .fields import BY_NAME, FIELD_NAMES, FIELDS, KINDS, field_for_heading
 from .problems import Problem, Severity
 from .reading import RawTable, read_table
@@ -28,6 +34,9 @@ EVENT_COLUMNS = (
 
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 _NOT_ID = re.compile(r"[^A-Za-z0-9]+")
+_NONE = np.zeros(0, dtype=np.intp)
+#: The extras of a row with none: one shared, read-only mapping rather than a dict per row.
+NO_EXTRAS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass
@@ -56,9 +65,18 @@ def agency_code(agency: str) -> str:
 
 @dataclass
 class AgencyRecords:
+    """One agency's events, as columns (what :func:`merge` works on) and as a frame."""
+
     source: Source
-    events: pd.DataFrame
+    columns: dict[str, np.ndarray]
     problems: list[Problem]
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        return frame(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
 
     @property
     def errors(self) -> list[Problem]:
@@ -71,13 +89,13 @@ def load(source: Source, *, period: tuple[date, date] | None = None,
     table = read_table(source.path, encoding=source.encoding, sheet=source.sheet,
                        overrides=source.columns, base=base)
     problems = table.problems
-    if any(p.is_error for p in problems) and table.cells.empty:
-        return AgencyRecords(source, empty_events(), problems)
+    if any(p.is_error for p in problems) and not len(table.rows):
+        return AgencyRecords(source, _no_events(), problems)
     mapping = _map_headings(table, source)
     if mapping is None:
-        return AgencyRecords(source, empty_events(), table.problems)
-    events = _normalise(table, source, mapping, period)
-    return AgencyRecords(source, events, _in_reading_order(table.problems))
+        return AgencyRecords(source, _no_events(), table.problems)
+    columns = _normalise(table, source, mapping, period)
+    return AgencyRecords(source, columns, _in_reading_order(table.problems))
 
 
 def _in_reading_order(problems: list[Problem]) -> list[Problem]:
@@ -87,6 +105,18 @@ def _in_reading_order(problems: list[Problem]) -> list[Problem]:
 
 def empty_events() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
+
+
+def _no_events() -> dict[str, np.ndarray]:
+    return {c: np.zeros(0, dtype=object) for c in EVENT_COLUMNS}
+
+
+def frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """An events frame from its columns, in :data:`EVENT_COLUMNS` order, then any others."""
+    # Series with an explicit dtype: pandas 3 would otherwise scan every text column to decide
+    # whether to convert it to its string dtype, which costs more than building the frame.
+    return pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False)
+                         for name, values in columns.items()}, copy=False)
 
 
 def _map_headings(table: RawTable, source: Source) -> dict[str, int] | None:
@@ -130,169 +160,225 @@ def _map_headings(table: RawTable, source: Source) -> dict[str, int] | None:
 
 
 def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
-               period: tuple[date, date] | None) -> pd.DataFrame:
-    """Check every cell and build the events frame.
+               period: tuple[date, date] | None) -> dict[str, np.ndarray]:
+    """Check every cell and build the events' columns.
 
-    Works on plain lists (far faster than pandas' per-element string methods), reads each
-    distinct date and time once, and visits rows one by one only to report a problem.
+    Each check runs once per distinct value of its column (see :mod:`chronology.distinct`);
+    rows are visited one by one only to report a problem.
     """
-    rows = table.cells.index.tolist()
+    rows = table.rows
     n = len(rows)
-    blank = [""] * n
-    columns: dict[str, list[str]] = {
-        name: [c.strip() for c in table.cells[mapping[name]].tolist()] if name in mapping
-        else blank for name in FIELD_NAMES
-    }
+    blank = np.full(n, "", dtype=object)
+    columns: dict[str, np.ndarray] = {name: table.stripped[mapping[name]] if name in mapping
+                                      else blank for name in FIELD_NAMES}
     heading = {name: table.headings[i] for name, i in mapping.items()}
 
-    def report(code: str, message: str, hint: str, positions, name: str,
+    def report(code: str, message: str, hint: str, positions: np.ndarray, name: str,
                severity: Severity = Severity.ERROR) -> None:
-        for i in positions:
-            table.problem(code, message, hint, row=rows[i], column=heading.get(name, name),
+        column = heading.get(name, name)
+        for i in positions.tolist():
+            table.problem(code, message, hint, row=int(rows[i]), column=column,
                           severity=severity)
 
-    date_texts = columns["date"]
-    readings: dict[str, object] = {}
-    for text in set(date_texts):
-        try:
-            readings[text] = parse_date(text)
-        except DateError as exc:
-            readings[text] = exc
-    parsed = [readings[t] for t in date_texts]
-    for text, value in readings.items():
-        if isinstance(value, DateError):
-            where = [i for i, t in enumerate(date_texts) if t == text]
-            if text:
-                report("date-invalid", str(value), value.hint, where, "date")
+    dates = Column(columns["date"])
+    read = read_dates(dates.uniques.tolist())
+    if read.errors:
+        where = dates.positions()
+        for code, error in read.errors.items():
+            if code not in where:
+                continue
+            if error.text:
+                report("date-invalid", str(error), error.hint, where[code], "date")
             else:
-                report("date-missing", 'the "Date" is empty.', value.hint, where, "date")
-    dated = [not isinstance(v, DateError) for v in parsed]
-    starts = [v.start if ok else None for v, ok in zip(parsed, dated, strict=True)]
-    ends = [v.end if ok else None for v, ok in zip(parsed, dated, strict=True)]
+                report("date-missing", 'the "Date" is empty.', error.hint, where[code], "date")
+    dated = read.ok[dates.codes]
+    start_days = read.start_day[dates.codes]
+    end_days = read.end_day[dates.codes]
+    date_texts = columns["date"]
 
     times = blank
     if "time" in mapping:
-        found: dict[str, str] = {"": ""}
-        for text in set(columns["time"]) - {""}:
-            try:
-                found[text] = parse_time(text).strftime("%H:%M")
-            except TimeError as exc:
-                found[text] = ""
-                report("time-invalid", str(exc), exc.hint,
-                       [i for i, t in enumerate(columns["time"]) if t == text], "time")
-        times = [found[t] for t in columns["time"]]
+        column = Column(columns["time"])
+        found = [_read_time(text) for text in column.uniques.tolist()]
+        if any(isinstance(f, TimeError) for f in found):
+            for code, where in column.positions().items():
+                if isinstance(found[code], TimeError):
+                    error = found[code]
+                    report("time-invalid", str(error), error.hint, where, "time")
+        times = _spread(column, ["" if isinstance(f, TimeError) else f for f in found])
 
-    end_dates: list[date | None] = [None] * n
+    end_dates = np.full(n, None, dtype=object)
     if "end_date" in mapping:
-        for i, text in enumerate(columns["end_date"]):
-            if not text:
-                continue
-            try:
-                end_dates[i] = parse_date(text).end
-            except DateError as exc:
-                report("date-invalid", str(exc), exc.hint, [i], "end_date")
-                continue
-            if dated[i] and end_dates[i] < starts[i]:
-                report("end-before-start", f'the end date "{text}" is before the date '
-                       f'"{date_texts[i]}".', "Swap the two dates or correct one of them.", [i],
-                       "end_date")
+        column = Column(columns["end_date"])
+        given = [t for t in column.uniques.tolist() if t]
+        ends = read_dates(given)
+        where = column.positions() if ends.errors else {}
+        codes = {t: i for i, t in enumerate(column.uniques.tolist())}
+        for i, error in ends.errors.items():
+            report("date-invalid", str(error), error.hint, where[codes[given[i]]], "end_date")
+        # Each row's place among the texts read; -1 for a blank cell.
+        index = np.full(len(column.uniques), -1, dtype=np.int64)
+        index[[codes[t] for t in given]] = np.arange(len(given))
+        rows_index = index[column.codes]
+        has_end = rows_index >= 0
+        has_end[has_end] = ends.ok[rows_index[has_end]]
+        end_dates[has_end] = ends.end[rows_index[has_end]]
+        last_days = np.zeros(n, dtype=np.int64)
+        last_days[has_end] = ends.end_day[rows_index[has_end]]
+        texts = columns["end_date"]
+        for i in np.flatnonzero(has_end & dated & (last_days < start_days)):
+            report("end-before-start", f'the end date "{texts[i]}" is before the date '
+                   f'"{date_texts[i]}".', "Swap the two dates or correct one of them.",
+                   np.array([i]), "end_date")
 
     if source.source and "source" not in mapping:
-        columns["source"] = [source.source] * n
+        columns["source"] = np.full(n, source.source, dtype=object)
     report("source-missing", 'the "Source of information" is empty.',
            "Say where this comes from: the record and the practitioner's role, for example "
-           '"Case notes, probation officer".', [i for i, v in enumerate(columns["source"]) if not v],
-           "source")
+           '"Case notes, probation officer".', np.flatnonzero(columns["source"] == ""), "source")
     report("event-missing", 'the "Event" is empty.', "Say what happened, in one entry per event.",
-           [i for i, v in enumerate(columns["event"]) if not v], "event")
+           np.flatnonzero(columns["event"] == ""), "event")
 
     kinds = blank
     if "kind" in mapping:
-        lowered = {t: t.lower() for t in set(columns["kind"])}
-        for text in sorted(t for t, low in lowered.items() if low and low not in KINDS):
-            report("kind-unknown", f'"{text}" is not a kind of information.',
-                   f"Use one of: {', '.join(KINDS)}; or leave the cell empty.",
-                   [i for i, t in enumerate(columns["kind"]) if t == text], "kind")
-        kinds = [lowered[t] if lowered[t] in KINDS else "" for t in columns["kind"]]
+        column = Column(columns["kind"])
+        lowered = [t.lower() for t in column.uniques.tolist()]
+        unknown = {code for code, low in enumerate(lowered) if low and low not in KINDS}
+        if unknown:
+            where = column.positions()
+            for code in sorted((c for c in unknown if c in where),
+                               key=lambda c: column.uniques[c]):
+                report("kind-unknown", f'"{column.uniques[code]}" is not a kind of information.',
+                       f"Use one of: {', '.join(KINDS)}; or leave the cell empty.", where[code],
+                       "kind")
+        kinds = _spread(column, [low if low in KINDS else "" for low in lowered])
 
-    refs = columns["ref"]
-    first_use: dict[str, int] = {}
-    for i, ref in enumerate(refs):
-        if ref and first_use.setdefault(ref, i) != i:
-            report("ref-duplicate", f'the reference "{ref}" is also used on row '
-                   f"{rows[first_use[ref]]}.", "Give each row its own reference.", [i], "ref")
+    refs = Column(columns["ref"])
+    reused = np.flatnonzero(pd.Series(refs.codes).duplicated().to_numpy()
+                            & (refs.uniques != "")[refs.codes])
+    if len(reused):
+        _, first_use = np.unique(refs.codes, return_index=True)
+        ref_texts = refs.values
+        for i in reused.tolist():
+            report("ref-duplicate", f'the reference "{ref_texts[i]}" is also used on row '
+                   f"{rows[first_use[refs.codes[i]]]}.", "Give each row its own reference.",
+                   np.array([i]), "ref")
 
     for name in ("event", "action", "comment", "source"):
-        values = columns[name]
+        formulas, markup = _formulas_and_markup(columns[name])
         report("formula-text", 'the cell starts with "=" and would run as a formula in Excel; '
-               "it is kept as text.", 'Remove the "=" if it is not meant.',
-               [i for i, v in enumerate(values) if v[:1] == "="], name, Severity.WARNING)
+               "it is kept as text.", 'Remove the "=" if it is not meant.', formulas, name,
+               Severity.WARNING)
         report("markup-text", "the cell contains markup such as <b> or <script>; it is shown as "
-               "written, never run.", "Remove the markup if it is not meant.",
-               [i for i, v in enumerate(values) if "<" in v and v[:1] != "=" and _MARKUP.search(v)],
-               name, Severity.WARNING)
+               "written, never run.", "Remove the markup if it is not meant.", markup, name,
+               Severity.WARNING)
 
-    in_period = [True] * n
+    in_period = np.ones(n, dtype=bool)
     if period is not None:
         first_day, last_day = period
-        for i in range(n):
-            if dated[i] and (ends[i] < first_day or starts[i] > last_day):
-                in_period[i] = False
-                report("outside-period", f'"{date_texts[i]}" is outside the terms-of-reference '
-                       f"period ({first_day:%d/%m/%Y} to {last_day:%d/%m/%Y}); the event is kept "
-                       "but left out of the chronology.", "Check the date, or show it by asking "
-                       "for events outside the period.", [i], "date", Severity.WARNING)
+        outside = dated & ((end_days < first_day.toordinal()) |
+                           (start_days > last_day.toordinal()))
+        in_period = ~outside
+        for i in np.flatnonzero(outside).tolist():
+            report("outside-period", f'"{date_texts[i]}" is outside the terms-of-reference '
+                   f"period ({first_day:%d/%m/%Y} to {last_day:%d/%m/%Y}); the event is kept "
+                   "but left out of the chronology.", "Check the date, or show it by asking "
+                   "for events outside the period.", np.array([i]), "date", Severity.WARNING)
 
     extra_columns = [i for i in range(len(table.headings))
                      if i not in mapping.values() and table.headings[i]]
+    extras = np.empty(n, dtype=object)
     if extra_columns:
         names = [table.headings[i] for i in extra_columns]
-        values = zip(*(table.cells[i].tolist() for i in extra_columns), strict=True)
-        extras = [{k: v for k, v in zip(names, row, strict=True) if v.strip()} for row in values]
+        values = zip(*(table.columns[i].tolist() for i in extra_columns), strict=True)
+        extras[:] = [{k: v for k, v in zip(names, row, strict=True) if v.strip()}
+                     for row in values]
     else:
-        extras = [{} for _ in range(n)]
-    agencies = [a or source.agency for a in columns["agency"]] if "agency" in mapping \
-        else [source.agency] * n
+        extras.fill(NO_EXTRAS)
+    agencies = np.full(n, source.agency, dtype=object)
+    if "agency" in mapping:
+        named = columns["agency"]
+        agencies = np.where(named == "", agencies, named)
 
-    keep = [i for i in range(n) if dated[i]]
     ids = _event_ids(source.code, refs, date_texts, times, columns["event"])
     data = {
-        "id": ids, "agency": agencies, "code": [source.code] * n, "file": [table.name] * n,
-        "row": rows, "ref": refs, "date_text": date_texts, "date_start": starts,
-        "date_end": ends,
-        "precision": [int(v.precision) if ok else 0 for v, ok in zip(parsed, dated, strict=True)],
-        "qualifier": [v.qualifier.value if ok else "" for v, ok in zip(parsed, dated, strict=True)],
+        "id": ids, "agency": agencies, "code": np.full(n, source.code, dtype=object),
+        "file": np.full(n, table.name, dtype=object), "row": rows.astype(np.int64),
+        "ref": columns["ref"], "date_text": date_texts,
+        "date_start": read.start[dates.codes], "date_end": read.end[dates.codes],
+        "precision": read.precision[dates.codes], "qualifier": read.qualifier[dates.codes],
         "time": times, "end_date": end_dates, "source": columns["source"],
         "event": columns["event"], "action": columns["action"],
-        "significance": columns["significance"], "kind": kinds, "comment": columns["comment"],
-        "extras": extras, "in_period": in_period,
+        "significance": columns["significance"], "kind": kinds,
+        "comment": columns["comment"], "extras": extras, "in_period": in_period,
     }
     # Rows whose date could not be read cannot be placed in time: they are reported, not kept.
-    if len(keep) < n:
-        data = {k: [v[i] for i in keep] for k, v in data.items()}
-    numeric = {"row", "precision", "in_period"}
-    return pd.DataFrame({k: pd.Series(v, dtype=None if k in numeric else object)
-                         for k, v in data.items()}, columns=list(EVENT_COLUMNS))
+    if not dated.all():
+        data = {k: v[dated] for k, v in data.items()}
+    return data
 
 
-def _event_ids(code: str, refs: list[str], dates: list[str], times: list[str],
-               events: list[str]) -> list[str]:
+def _array(items: list) -> np.ndarray:
+    return np.fromiter(items, dtype=object, count=len(items))
+
+
+def _spread(column: Column, answers: list, dtype=object) -> np.ndarray:
+    """Answers given once per distinct value of ``column``, one per row."""
+    return np.fromiter(answers, dtype=dtype, count=len(answers))[column.codes]
+
+
+def _read_time(text: str) -> str | TimeError:
+    if not text:
+        return ""
+    try:
+        return parse_time(text).strftime("%H:%M")
+    except TimeError as exc:
+        return exc
+
+
+def _formulas_and_markup(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of cells that start with "=", and of cells with markup that do not."""
+    joined = "\x00" + "\x00".join(cells.tolist())
+    # Most columns have neither: one search of the joined text then spares a look at each cell.
+    if "\x00=" not in joined and "<" not in joined:
+        return _NONE, _NONE
+    formula = np.fromiter((c[:1] == "=" for c in cells.tolist()), bool, len(cells))
+    markup = np.fromiter(("<" in c and _MARKUP.search(c) is not None for c in cells.tolist()),
+                         bool, len(cells))
+    return np.flatnonzero(formula), np.flatnonzero(markup & ~formula)
+
+
+def _ref_key(ref: str) -> str | None:
+    """The part of an event ID taken from the agency's own reference; None when there is none."""
+    if ref.isdigit():
+        return ref.zfill(3)
+    if ref:
+        return _NOT_ID.sub("-", ref).strip("-")
+    return None
+
+
+def _event_ids(code: str, refs: Column, dates: np.ndarray, times: np.ndarray,
+               events: np.ndarray) -> np.ndarray:
     """IDs that stay the same when other rows are added, removed or reordered.
 
     The agency's own reference is used when given (recommended: IDs then survive edits to the
     text as well); otherwise a short hash of the date, time and event text.
     """
-    ids: list[str] = []
+    texts = refs.uniques.tolist()
+    if all(map(str.isdigit, texts)):  # the usual case: numbered rows
+        keys = _array(list(map(str.zfill, texts, repeat(3, len(texts)))))[refs.codes]
+    else:
+        keys = refs.map(_ref_key)
+    for i in np.flatnonzero(keys == None).tolist():  # noqa: E711
+        text = " ".join(events[i].split())
+        keys[i] = hashlib.sha1(f"{dates[i]}|{times[i]}|{text}".encode()).hexdigest()[:5]
+    ids = f"{code}-" + keys if len(keys) else keys
+    if not pd.Series(ids).duplicated().any():
+        return ids
     used: dict[str, int] = {}
-    for ref, when, at, text in zip(refs, dates, times, events, strict=True):
-        if ref.isdigit():
-            key = ref.zfill(3)
-        elif ref:
-            key = _NOT_ID.sub("-", ref).strip("-")
-        else:
-            key = hashlib.sha1(f"{when}|{at}|{' '.join(text.split())}".encode()).hexdigest()[:5]
-        candidate = f"{code}-{key}"
+    for i, candidate in enumerate(ids.tolist()):
         count = used.get(candidate, 0)
         used[candidate] = count + 1
-        ids.append(candidate if count == 0 else f"{candidate}.{count + 1}")
+        if count:
+            ids[i] = f"{candidate}.{count + 1}"
     return ids
