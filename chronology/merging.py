@@ -20,6 +20,12 @@ JOINT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z0-9]+")
+#: Up to this many (class, agency) groups, joint events are found a group at a time by binary
+#: search (the usual case: systems record meetings by type, so few distinct texts); beyond it,
+#: by looking at every pair of candidates within the window. Both give the same links.
+CLASS_SEARCH_LIMIT = 256
+_NONE = np.iinfo(np.int64).max  # no match
+_FAR = np.iinfo(np.int32).max  # further apart than any window
 _STOP = frozenset("a an and the of to in on at for with by was were is from as".split())
 
 
@@ -66,27 +72,26 @@ def merge(records: Iterable[AgencyRecords], *, agency_order: Sequence[str] = (),
         events = empty_events()
         events["joint"] = pd.Series(dtype=object)
         return events
-    columns = {name: np.concatenate([p[name] for p in parts]) for name in EVENT_COLUMNS}
-    # Sort on whole numbers, each worked out once per distinct value: far faster than sorting
-    # dates and strings.
-    days = _ordinals(columns["date_start"])
+    columns = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    # Two whole-number keys hold the whole order; each part is worked out once per distinct
+    # value, far faster than sorting dates and strings.
+    days = columns["_day"]
+    when = (days * 4 + columns["precision"]) * 2048 + columns["_minute"] + 1
     agency_codes, agencies = pd.factorize(columns["agency"])
     rank = {name: i for i, name in enumerate(agency_order)}
     listed = np.array([rank.get(a, len(rank)) for a in agencies], dtype=np.int64)
-    order = np.lexsort((
-        columns["row"],
-        _sorted_codes(columns["file"]),
-        _alphabetical(agencies)[agency_codes],
-        listed[agency_codes],
-        _sorted_codes(columns["time"]),
-        columns["precision"],
-        days,
-    ))
+    files = _sorted_codes(np.array([p["file"][0] for p in parts], dtype=object))
+    file_codes = np.repeat(files, [len(p["file"]) for p in parts])
+    rows = columns["row"]
+    who = ((listed[agency_codes] * len(agencies) + _alphabetical(agencies)[agency_codes])
+           * len(parts) + file_codes) * (int(rows.max()) + 1) + rows
+    order = np.lexsort((who, when))
     columns = {name: values[order] for name, values in columns.items()}
     joint = np.empty(len(order), dtype=object)
     joint.fill(())
     if link_joint:
-        _link_joint_events(columns, days[order], agency_codes[order], joint, joint_window_days)
+        _link_joint_events(columns, columns["_day"], agency_codes[order], joint,
+                           joint_window_days)
     columns["joint"] = joint
     return frame(columns)
 
@@ -141,59 +146,94 @@ def _link_joint_events(events: dict[str, np.ndarray], days: np.ndarray, agency: 
     keys, candidates = keys[by_key], candidates[by_key]
     agency = agency[candidates]
     agencies = int(agency.max()) + 1
-    text = text_codes[candidates]
-    lo = np.searchsorted(keys, keys - window_days, side="left")
-    hi = np.searchsorted(keys, keys + window_days, side="right")
-    counts = hi - lo
-    # Every (candidate, other) pair within the window, by position in ``candidates``.
-    first = np.repeat(np.arange(len(keys)), counts)
-    second = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts - lo, counts)
-    keep = agency[first] != agency[second]
-    first, second = first[keep], second[keep]
-    overlap, unlike = _overlaps(texts, np.unique(text), text[first], text[second])
-    close = overlap >= 0.3
-    first, second, unlike = first[close], second[close], unlike[close]
-    if not len(first):
-        return
-    # The best match per (candidate, other agency): one number that is smallest for the most
-    # words in common, then fewest days apart, then first in the chronology.
     size = len(candidates)
-    distance = np.abs(keys[second] - keys[first])
-    preference = (unlike * (window_days + 1) + distance) * size + second
-    none = np.iinfo(np.int64).max
-    best = np.full(size * agencies, none, dtype=np.int64)
-    np.minimum.at(best, first * agencies + agency[second], preference)
+    # Texts with the same words match every other text alike, so they form one class.
+    used = np.unique(text_codes[candidates])
+    class_ids: dict[frozenset[str], int] = {}
+    class_of_text = np.zeros(int(used.max()) + 1, dtype=np.int64)
+    class_of_text[used] = [class_ids.setdefault(_words(texts[t]), len(class_ids))
+                           for t in used.tolist()]
+    classes = class_of_text[text_codes[candidates]]
+    sets = list(class_ids)
+    # The best match per (candidate, other agency), as one number that is smallest for the most
+    # words in common, then fewest days apart, then first in the chronology.
+    best = np.full(size * agencies, _NONE, dtype=np.int64)
+    if len(sets) * agencies <= CLASS_SEARCH_LIMIT:
+        overlap = np.array([[_overlap(x, y) for y in sets] for x in sets])
+        unlike = np.unique(-overlap, return_inverse=True)[1].reshape(overlap.shape)
+        _nearest_by_class(keys, agency, classes, overlap, unlike.astype(np.int64), window_days,
+                          best)
+    else:
+        _all_pairs(keys, agency, classes, sets, window_days, best)
+    if (best == _NONE).all():
+        return
     # One row per candidate, its matches in chronology order, unmatched slots last.
-    chosen = np.sort(np.where(best == none, none, best % size).reshape(size, agencies), axis=1)
-    found = (chosen != none).sum(axis=1)
-    ids = events["id"][candidates[chosen[chosen != none]]].tolist()
+    chosen = np.sort(np.where(best == _NONE, _NONE, best % size).reshape(size, agencies), axis=1)
+    found = (chosen != _NONE).sum(axis=1)
+    ids = events["id"][candidates[chosen[chosen != _NONE]]].tolist()
     ends = np.cumsum(found).tolist()
     for row, count, end in zip(candidates.tolist(), found.tolist(), ends, strict=True):
         if count:
             joint[row] = tuple(ids[end - count:end])
 
 
-def _overlaps(texts: np.ndarray, used: np.ndarray, a: np.ndarray,
-              b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each pair of texts ``(a[k], b[k])``: the share of words they have in common (of the
-    shorter text), and its rank (0 for the most in common). Worked out once per distinct pair;
-    ``used`` lists the texts that can occur."""
-    words = {x: _words(texts[x]) for x in used.tolist()}
+def _overlap(x: frozenset[str], y: frozenset[str]) -> float:
+    """Share of words two texts have in common, of the shorter text."""
+    return len(x & y) / max(1, min(len(x), len(y)))
 
-    def overlap(x: int, y: int) -> float:
-        return len(words[x] & words[y]) / max(1, min(len(words[x]), len(words[y])))
 
-    if len(used) <= 64:  # few distinct texts (usual in long chronologies): a small table
-        place = np.zeros(int(used.max()) + 1, dtype=np.int64)
-        place[used] = np.arange(len(used))
-        table = np.array([[overlap(x, y) for y in used.tolist()] for x in used.tolist()])
-        ranks = np.unique(-table, return_inverse=True)[1].reshape(table.shape)
-        return table[place[a], place[b]], ranks[place[a], place[b]].astype(np.int64)
-    pair_codes, pairs = pd.factorize(a.astype(np.int64) * len(texts) + b)
-    values = np.fromiter((overlap(*divmod(int(p), len(texts))) for p in pairs.tolist()), float,
-                         len(pairs))
-    ranks = np.unique(-values, return_inverse=True)[1].ravel().astype(np.int64)
-    return values[pair_codes], ranks[pair_codes]
+def _all_pairs(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
+               sets: list[frozenset[str]], window_days: int, best: np.ndarray) -> None:
+    """Fill ``best`` by looking at every pair of candidates within the window."""
+    lo = np.searchsorted(keys, keys - window_days, side="left")
+    hi = np.searchsorted(keys, keys + window_days, side="right")
+    counts = hi - lo
+    first = np.repeat(np.arange(len(keys)), counts)
+    second = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts - lo, counts)
+    keep = agency[first] != agency[second]
+    first, second = first[keep], second[keep]
+    # Word overlap once per distinct pair of classes, not once per pair of events.
+    pair_codes, pairs = pd.factorize(classes[first] * len(sets) + classes[second])
+    values = np.fromiter((_overlap(sets[p // len(sets)], sets[p % len(sets)])
+                          for p in pairs.tolist()), float, len(pairs))
+    unlike = np.unique(-values, return_inverse=True)[1].ravel().astype(np.int64)
+    close = values[pair_codes] >= 0.3
+    first, second, pair_codes = first[close], second[close], pair_codes[close]
+    distance = np.abs(keys[second] - keys[first])
+    preference = (unlike[pair_codes] * (window_days + 1) + distance) * len(keys) + second
+    np.minimum.at(best, first * (len(best) // len(keys)) + agency[second], preference)
+
+
+def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
+                      overlap: np.ndarray, unlike: np.ndarray, window_days: int,
+                      best: np.ndarray) -> None:
+    """Fill ``best`` one (class, agency) group at a time.
+
+    Every member of a group matches a given candidate equally well, so only the nearest member
+    either side of it can be the best: two binary searches instead of every pair.
+    """
+    size = len(keys)
+    agencies = len(best) // size
+    for group_class, group_agency in sorted(set(zip(classes.tolist(), agency.tolist()))):
+        members = np.flatnonzero((classes == group_class) & (agency == group_agency))
+        near = keys[members]
+        asking = np.flatnonzero((agency != group_agency) &
+                                (overlap[classes, group_class] >= 0.3))
+        wanted = keys[asking]
+        at = np.searchsorted(near, wanted, side="left")  # first member on or after the day
+        after = np.minimum(at, len(near) - 1)
+        gap_after = np.where(at < len(near), near[after] - wanted, _FAR)
+        # Of several members on the day before, the first in the chronology.
+        before = np.searchsorted(near, near[np.maximum(at - 1, 0)], side="left")
+        gap_before = np.where(at > 0, wanted - near[before], _FAR)
+        take_before = gap_before <= gap_after
+        distance = np.where(take_before, gap_before, gap_after)
+        chosen = members[np.where(take_before, before, after)]
+        close = distance <= window_days
+        asking, distance, chosen = asking[close], distance[close], chosen[close]
+        preference = (unlike[classes[asking], group_class] * (window_days + 1) + distance) \
+            * size + chosen
+        np.minimum.at(best, asking * agencies + group_agency, preference)
 
 
 @dataclass(frozen=True)

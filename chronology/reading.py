@@ -266,8 +266,12 @@ def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, table: RawT
                       row=int(heading + 2 + position))
     kept = np.flatnonzero(nonblank)
     table.rows = (kept + heading + 2).astype(np.int64)
-    table.columns = [column[heading + 1:][kept] for column in columns[:width]]
-    table.stripped = [column[kept] for column in below[:width]]
+    if len(kept) == len(nonblank):  # no blank rows: the arrays as they are
+        table.columns = [column[heading + 1:] for column in columns[:width]]
+        table.stripped = below[:width]
+    else:
+        table.columns = [column[heading + 1:][kept] for column in columns[:width]]
+        table.stripped = [column[kept] for column in below[:width]]
     if not len(kept):
         table.problem("rows-missing", "the file has headings but no events.",
                       "Add one row per event below the heading row.", row=table.heading_row,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .dates import TimeError, parse_time, read_dates
-from .distinct import Column
+from .distinct import Column, constant
 from .fields import BY_NAME, FIELD_NAMES, FIELDS, KINDS, field_for_heading
 from .problems import Problem, Severity
 from .reading import RawTable, read_table
@@ -108,7 +108,8 @@ def empty_events() -> pd.DataFrame:
 
 
 def _no_events() -> dict[str, np.ndarray]:
-    return {c: np.zeros(0, dtype=object) for c in EVENT_COLUMNS}
+    return {**{c: np.zeros(0, dtype=object) for c in EVENT_COLUMNS},
+            "_day": np.zeros(0, dtype=np.int64), "_minute": np.zeros(0, dtype=np.int64)}
 
 
 def frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -116,7 +117,7 @@ def frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     # Series with an explicit dtype: pandas 3 would otherwise scan every text column to decide
     # whether to convert it to its string dtype, which costs more than building the frame.
     return pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False)
-                         for name, values in columns.items()}, copy=False)
+                         for name, values in columns.items() if name[0] != "_"}, copy=False)
 
 
 def _map_headings(table: RawTable, source: Source) -> dict[str, int] | None:
@@ -168,7 +169,7 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
     """
     rows = table.rows
     n = len(rows)
-    blank = np.full(n, "", dtype=object)
+    blank = constant("", n)
     columns: dict[str, np.ndarray] = {name: table.stripped[mapping[name]] if name in mapping
                                       else blank for name in FIELD_NAMES}
     heading = {name: table.headings[i] for name, i in mapping.items()}
@@ -197,6 +198,7 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
     date_texts = columns["date"]
 
     times = blank
+    minutes = np.full(n, -1, dtype=np.int64)  # -1: no time, so sorted before any time
     if "time" in mapping:
         column = Column(columns["time"])
         found = [_read_time(text) for text in column.uniques.tolist()]
@@ -206,8 +208,10 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
                     error = found[code]
                     report("time-invalid", str(error), error.hint, where, "time")
         times = _spread(column, ["" if isinstance(f, TimeError) else f for f in found])
+        minutes = _spread(column, [int(f[:2]) * 60 + int(f[3:]) if f and isinstance(f, str)
+                                   else -1 for f in found], np.int64)
 
-    end_dates = np.full(n, None, dtype=object)
+    end_dates = constant(None, n)
     if "end_date" in mapping:
         column = Column(columns["end_date"])
         given = [t for t in column.uniques.tolist() if t]
@@ -232,7 +236,7 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
                    np.array([i]), "end_date")
 
     if source.source and "source" not in mapping:
-        columns["source"] = np.full(n, source.source, dtype=object)
+        columns["source"] = constant(source.source, n)
     report("source-missing", 'the "Source of information" is empty.',
            "Say where this comes from: the record and the practitioner's role, for example "
            '"Case notes, probation officer".', np.flatnonzero(columns["source"] == ""), "source")
@@ -253,16 +257,14 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
                        "kind")
         kinds = _spread(column, [low if low in KINDS else "" for low in lowered])
 
-    refs = Column(columns["ref"])
-    reused = np.flatnonzero(pd.Series(refs.codes).duplicated().to_numpy()
-                            & (refs.uniques != "")[refs.codes])
-    if len(reused):
-        _, first_use = np.unique(refs.codes, return_index=True)
-        ref_texts = refs.values
-        for i in reused.tolist():
-            report("ref-duplicate", f'the reference "{ref_texts[i]}" is also used on row '
-                   f"{rows[first_use[refs.codes[i]]]}.", "Give each row its own reference.",
-                   np.array([i]), "ref")
+    refs = columns["ref"].tolist()
+    if len(set(refs)) < n:  # some reference is used twice, or more than one row has none
+        first_use: dict[str, int] = {}
+        for i, ref in enumerate(refs):
+            if ref and first_use.setdefault(ref, i) != i:
+                report("ref-duplicate", f'the reference "{ref}" is also used on row '
+                       f"{rows[first_use[ref]]}.", "Give each row its own reference.",
+                       np.array([i]), "ref")
 
     for name in ("event", "action", "comment", "source"):
         formulas, markup = _formulas_and_markup(columns[name])
@@ -295,15 +297,15 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
                      for row in values]
     else:
         extras.fill(NO_EXTRAS)
-    agencies = np.full(n, source.agency, dtype=object)
+    agencies = constant(source.agency, n)
     if "agency" in mapping:
         named = columns["agency"]
         agencies = np.where(named == "", agencies, named)
 
     ids = _event_ids(source.code, refs, date_texts, times, columns["event"])
     data = {
-        "id": ids, "agency": agencies, "code": np.full(n, source.code, dtype=object),
-        "file": np.full(n, table.name, dtype=object), "row": rows.astype(np.int64),
+        "id": ids, "agency": agencies, "code": constant(source.code, n),
+        "file": constant(table.name, n), "row": rows.astype(np.int64),
         "ref": columns["ref"], "date_text": date_texts,
         "date_start": read.start[dates.codes], "date_end": read.end[dates.codes],
         "precision": read.precision[dates.codes], "qualifier": read.qualifier[dates.codes],
@@ -311,6 +313,8 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
         "event": columns["event"], "action": columns["action"],
         "significance": columns["significance"], "kind": kinds,
         "comment": columns["comment"], "extras": extras, "in_period": in_period,
+        # Not shown: whole numbers that merge sorts on, far faster than dates and text.
+        "_day": start_days, "_minute": minutes,
     }
     # Rows whose date could not be read cannot be placed in time: they are reported, not kept.
     if not dated.all():
@@ -357,28 +361,27 @@ def _ref_key(ref: str) -> str | None:
     return None
 
 
-def _event_ids(code: str, refs: Column, dates: np.ndarray, times: np.ndarray,
+def _event_ids(code: str, refs: list[str], dates: np.ndarray, times: np.ndarray,
                events: np.ndarray) -> np.ndarray:
     """IDs that stay the same when other rows are added, removed or reordered.
 
     The agency's own reference is used when given (recommended: IDs then survive edits to the
     text as well); otherwise a short hash of the date, time and event text.
     """
-    texts = refs.uniques.tolist()
-    if all(map(str.isdigit, texts)):  # the usual case: numbered rows
-        keys = _array(list(map(str.zfill, texts, repeat(3, len(texts)))))[refs.codes]
+    if all(map(str.isdigit, refs)):  # the usual case: numbered rows, done without a loop
+        keys: list[str | None] = list(map(str.zfill, refs, repeat(3, len(refs))))
     else:
-        keys = refs.map(_ref_key)
-    for i in np.flatnonzero(keys == None).tolist():  # noqa: E711
-        text = " ".join(events[i].split())
-        keys[i] = hashlib.sha1(f"{dates[i]}|{times[i]}|{text}".encode()).hexdigest()[:5]
-    ids = f"{code}-" + keys if len(keys) else keys
-    if not pd.Series(ids).duplicated().any():
-        return ids
-    used: dict[str, int] = {}
-    for i, candidate in enumerate(ids.tolist()):
-        count = used.get(candidate, 0)
-        used[candidate] = count + 1
-        if count:
-            ids[i] = f"{candidate}.{count + 1}"
-    return ids
+        keys = list(map(_ref_key, refs))
+    for i, key in enumerate(keys):
+        if key is None:
+            text = " ".join(events[i].split())
+            keys[i] = hashlib.sha1(f"{dates[i]}|{times[i]}|{text}".encode()).hexdigest()[:5]
+    ids = list(map(f"{code}-".__add__, keys))
+    if len(set(ids)) < len(ids):
+        used: dict[str, int] = {}
+        for i, candidate in enumerate(ids):
+            count = used.get(candidate, 0)
+            used[candidate] = count + 1
+            if count:
+                ids[i] = f"{candidate}.{count + 1}"
+    return _array(ids)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from chronology.merging import Filter, find_gaps, merge, with_gaps
 from chronology.records import Source, load
 
@@ -123,3 +125,57 @@ def test_constant_source_and_semicolons_and_title_rows(tmp_path):
     assert loaded.problems == []
     assert list(loaded.events["source"]) == ["GP record"]
     assert list(loaded.events["row"]) == [4]
+
+
+MEETING_TEXTS = ["Strategy meeting about bruising.", "Strategy meeting held about bruising.",
+                 "Strategy meeting about school attendance.", "Core group meeting.",
+                 "Core group meeting held at school.", "Strategy discussion by phone.",
+                 "Home visit; child seen.", "Core group meeting about attendance and bruising."]
+
+
+def reference_links(events, window_days=2):
+    """Joint links worked out the slow, obvious way: every pair of events looked at."""
+    from chronology.merging import JOINT_WORDS, _overlap, _words
+
+    rows = events.to_dict("records")
+    links = {}
+    for i, me in enumerate(rows):
+        mine = JOINT_WORDS.search(me["event"])
+        if not mine:
+            continue
+        best = {}
+        for j, other in enumerate(rows):
+            theirs = JOINT_WORDS.search(other["event"])
+            if not theirs or other["agency"] == me["agency"] or \
+                    theirs[0].lower() != mine[0].lower():
+                continue
+            distance = abs((other["date_start"] - me["date_start"]).days)
+            overlap = _overlap(_words(me["event"]), _words(other["event"]))
+            if distance > window_days or overlap < 0.3:
+                continue
+            rank = (-overlap, distance, j)
+            if other["agency"] not in best or rank < best[other["agency"]]:
+                best[other["agency"]] = rank
+        links[me["id"]] = tuple(rows[j]["id"] for j in sorted(r[2] for r in best.values()))
+    return {k: v for k, v in links.items() if v}
+
+
+@pytest.mark.parametrize("limit", [0, 10_000], ids=["every-pair", "by-class"])
+@pytest.mark.parametrize("seed", range(6))
+def test_joint_links_match_the_obvious_method(tmp_path, monkeypatch, seed, limit):
+    import random
+
+    from chronology import merging
+
+    monkeypatch.setattr(merging, "CLASS_SEARCH_LIMIT", limit)
+    rng = random.Random(seed)
+    sources = []
+    for agency in ["police", "health", "school", "social", "housing"]:
+        rows = [f"{n},{rng.randrange(1, 15):02d}/03/2015,,Record,{rng.choice(MEETING_TEXTS)},"
+                for n in range(1, rng.randrange(5, 40))]
+        sources.append(write(tmp_path, f"{agency}.csv", rows))
+    events = merge([load(s) for s in sources])
+    found = {i: j for i, j in zip(events["id"], events["joint"], strict=True) if j}
+    expected = reference_links(events)
+    assert found == expected
+    assert expected  # the data must give some links, or the test shows nothing
