@@ -214,7 +214,8 @@ def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
     """
     size = len(keys)
     agencies = len(best) // size
-    for group_class, group_agency in sorted(set(zip(classes.tolist(), agency.tolist()))):
+    groups = sorted(set(zip(classes.tolist(), agency.tolist(), strict=True)))
+    for group_class, group_agency in groups:
         members = np.flatnonzero((classes == group_class) & (agency == group_agency))
         near = keys[members]
         asking = np.flatnonzero((agency != group_agency) &

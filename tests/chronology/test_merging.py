@@ -139,7 +139,7 @@ def reference_links(events, window_days=2):
 
     rows = events.to_dict("records")
     links = {}
-    for i, me in enumerate(rows):
+    for me in rows:
         mine = JOINT_WORDS.search(me["event"])
         if not mine:
             continue
