@@ -72,21 +72,32 @@ def merge(records: Iterable[AgencyRecords], *, agency_order: Sequence[str] = (),
         events = empty_events()
         events["joint"] = pd.Series(dtype=object)
         return events
-    columns = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate([p[name] for p in parts])
+
     # Two whole-number keys hold the whole order; each part is worked out once per distinct
     # value, far faster than sorting dates and strings.
-    days = columns["_day"]
-    when = (days * 4 + columns["precision"]) * 2048 + columns["_minute"] + 1
-    agency_codes, agencies = pd.factorize(columns["agency"])
+    when = (joined("_day") * 4 + joined("precision")) * 2048 + joined("_minute") + 1
+    agency_codes, agencies = pd.factorize(joined("agency"))
     rank = {name: i for i, name in enumerate(agency_order)}
     listed = np.array([rank.get(a, len(rank)) for a in agencies], dtype=np.int64)
     files = _sorted_codes(np.array([p["file"][0] for p in parts], dtype=object))
-    file_codes = np.repeat(files, [len(p["file"]) for p in parts])
-    rows = columns["row"]
+    sizes = [len(p["file"]) for p in parts]
+    rows = joined("row")
     who = ((listed[agency_codes] * len(agencies) + _alphabetical(agencies)[agency_codes])
-           * len(parts) + file_codes) * (int(rows.max()) + 1) + rows
+           * len(parts) + np.repeat(files, sizes)) * (int(rows.max()) + 1) + rows
     order = np.lexsort((who, when))
-    columns = {name: values[order] for name, values in columns.items()}
+    # Each part's rows are written straight to their sorted places: reading each part in order
+    # is several times faster than gathering from a joined column in sorted order.
+    place = np.empty(len(order), dtype=np.intp)
+    place[order] = np.arange(len(order))
+    bounds = np.cumsum([0, *sizes])
+    columns = {}
+    for name in parts[0]:
+        column = np.empty(len(order), dtype=parts[0][name].dtype)
+        for part, start, end in zip(parts, bounds[:-1], bounds[1:], strict=True):
+            column[place[start:end]] = part[name]
+        columns[name] = column
     joint = np.empty(len(order), dtype=object)
     joint.fill(())
     if link_joint:
