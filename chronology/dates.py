@@ -324,9 +324,8 @@ class DateColumns:
 
 class _DateBook:
     """Every spelling read so far, one row each, so a spelling is read once however many files
-    and rows use it. Rows are appended to lists and copied into arrays only after growth."""
+    and rows use it."""
 
-    FIELDS = ("ok", "start", "end", "start_day", "end_day", "precision", "qualifier")
     DTYPES = (bool, object, object, np.int64, np.int64, np.int64, object)
 
     def __init__(self) -> None:
@@ -334,32 +333,31 @@ class _DateBook:
 
     def clear(self) -> None:
         self.row: dict[str, int] = {}
-        self.lists: tuple[list, ...] = tuple([] for _ in self.FIELDS)
         self.errors: dict[int, DateError] = {}
-        self.arrays: tuple[np.ndarray, ...] | None = None
+        self.arrays = tuple(np.zeros(0, dtype) for dtype in self.DTYPES)
 
-    def add(self, text: str) -> int:
-        try:
-            found = parse_date(text)
-        except DateError as exc:
-            self.errors[len(self.row)] = exc
-            values = (False, None, None, 0, 0, 0, "")
-        else:
-            values = (True, found.start, found.end, found.start.toordinal(),
-                      found.end.toordinal(), int(found.precision), found.qualifier.value)
-        for column, value in zip(self.lists, values, strict=True):
-            column.append(value)
-        self.arrays = None
-        self.row[text] = len(self.row)
-        return self.row[text]
+    def _add(self, texts: list[str]) -> None:
+        rows: list[tuple] = []
+        for text in texts:
+            try:
+                found = parse_date(text)
+            except DateError as exc:
+                self.errors[len(self.row)] = exc
+                rows.append((False, None, None, 0, 0, 0, ""))
+            else:
+                rows.append((True, found.start, found.end, found.start.toordinal(),
+                             found.end.toordinal(), int(found.precision), found.qualifier.value))
+            self.row[text] = len(self.row)
+        self.arrays = tuple(np.concatenate([old, np.fromiter(new, dtype, len(new))])
+                            for old, new, dtype in zip(self.arrays, zip(*rows, strict=True),
+                                                       self.DTYPES, strict=True))
 
     def read(self, texts: list[str]) -> DateColumns:
         known = self.row
-        rows = np.fromiter((known[t] if t in known else self.add(t) for t in texts), np.int64,
-                           len(texts))
-        if self.arrays is None:
-            self.arrays = tuple(np.fromiter(values, dtype, len(values))
-                                for values, dtype in zip(self.lists, self.DTYPES, strict=True))
+        new = [t for t in texts if t not in known]
+        if new:
+            self._add(new)
+        rows = np.fromiter(map(known.__getitem__, texts), np.int64, len(texts))
         errors = {i: self.errors[r] for i, r in enumerate(rows.tolist()) if r in self.errors} \
             if self.errors else {}
         return DateColumns(*(array[rows] for array in self.arrays), errors=errors)

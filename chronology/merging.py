@@ -78,15 +78,22 @@ def merge(records: Iterable[AgencyRecords], *, agency_order: Sequence[str] = (),
     # Two whole-number keys hold the whole order; each part is worked out once per distinct
     # value, far faster than sorting dates and strings.
     when = (joined("_day") * 4 + joined("precision")) * 2048 + joined("_minute") + 1
-    agency_codes, agencies = pd.factorize(joined("agency"))
+    agency_codes, agencies = _agency_codes(parts)
     rank = {name: i for i, name in enumerate(agency_order)}
     listed = np.array([rank.get(a, len(rank)) for a in agencies], dtype=np.int64)
-    files = _sorted_codes(np.array([p["file"][0] for p in parts], dtype=object))
+    # Parts in order of file name, then as given: every event's key is then its own.
+    names = np.array([p["file"][0] for p in parts], dtype=object)
+    files = np.empty(len(parts), dtype=np.int64)
+    files[np.lexsort((np.arange(len(parts)), _sorted_codes(names)))] = np.arange(len(parts))
     sizes = [len(p["file"]) for p in parts]
     rows = joined("row")
     who = ((listed[agency_codes] * len(agencies) + _alphabetical(agencies)[agency_codes])
            * len(parts) + np.repeat(files, sizes)) * (int(rows.max()) + 1) + rows
-    order = np.lexsort((who, when))
+    when -= when.min()
+    if (int(when.max()) + 1) * (int(who.max()) + 1) < 2**62:
+        order = np.argsort(when * (int(who.max()) + 1) + who)  # one key, each event's own
+    else:
+        order = np.lexsort((who, when))
     # Each part's rows are written straight to their sorted places: reading each part in order
     # is several times faster than gathering from a joined column in sorted order.
     place = np.empty(len(order), dtype=np.intp)
@@ -107,10 +114,12 @@ def merge(records: Iterable[AgencyRecords], *, agency_order: Sequence[str] = (),
     return frame(columns)
 
 
-def _ordinals(dates: np.ndarray) -> np.ndarray:
-    """Each date as a day number."""
-    codes, uniques = pd.factorize(dates)
-    return np.fromiter((d.toordinal() for d in uniques), np.int64, len(uniques))[codes]
+def _agency_codes(parts: list[dict[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """A number for each event's agency, and the agencies by number."""
+    if all((p["agency"] == p["agency"][0]).all() for p in parts):  # usual: one agency a file
+        codes, agencies = pd.factorize(np.array([p["agency"][0] for p in parts], dtype=object))
+        return np.repeat(codes, [len(p["agency"]) for p in parts]), agencies
+    return pd.factorize(np.concatenate([p["agency"] for p in parts]))
 
 
 def _sorted_codes(values: np.ndarray) -> np.ndarray:
@@ -182,10 +191,11 @@ def _link_joint_events(events: dict[str, np.ndarray], days: np.ndarray, agency: 
     chosen = np.sort(np.where(best == _NONE, _NONE, best % size).reshape(size, agencies), axis=1)
     found = (chosen != _NONE).sum(axis=1)
     ids = events["id"][candidates[chosen[chosen != _NONE]]].tolist()
-    ends = np.cumsum(found).tolist()
-    for row, count, end in zip(candidates.tolist(), found.tolist(), ends, strict=True):
-        if count:
-            joint[row] = tuple(ids[end - count:end])
+    linked = found > 0
+    ends = np.cumsum(found[linked])
+    tuples = map(tuple, map(ids.__getitem__, map(slice, (ends - found[linked]).tolist(),
+                                                     ends.tolist())))
+    joint[candidates[linked]] = np.fromiter(tuples, dtype=object, count=len(ends))
 
 
 def _overlap(x: frozenset[str], y: frozenset[str]) -> float:
@@ -229,6 +239,7 @@ def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
     for group_class, group_agency in groups:
         members = np.flatnonzero((classes == group_class) & (agency == group_agency))
         near = keys[members]
+        run_start = np.searchsorted(near, near, side="left")  # first member on the same day
         asking = np.flatnonzero((agency != group_agency) &
                                 (overlap[classes, group_class] >= 0.3))
         wanted = keys[asking]
@@ -236,7 +247,7 @@ def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
         after = np.minimum(at, len(near) - 1)
         gap_after = np.where(at < len(near), near[after] - wanted, _FAR)
         # Of several members on the day before, the first in the chronology.
-        before = np.searchsorted(near, near[np.maximum(at - 1, 0)], side="left")
+        before = run_start[np.maximum(at - 1, 0)]
         gap_before = np.where(at > 0, wanted - near[before], _FAR)
         take_before = gap_before <= gap_after
         distance = np.where(take_before, gap_before, gap_after)
