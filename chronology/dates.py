@@ -337,6 +337,9 @@ class _DateBook:
         self.arrays = tuple(np.zeros(0, dtype) for dtype in self.DTYPES)
 
     def _add(self, texts: list[str]) -> None:
+        texts = self._add_numeric_days(texts)
+        if not texts:
+            return
         rows: list[tuple] = []
         for text in texts:
             try:
@@ -352,15 +355,67 @@ class _DateBook:
                             for old, new, dtype in zip(self.arrays, zip(*rows, strict=True),
                                                        self.DTYPES, strict=True))
 
+    def _add_numeric_days(self, texts: list[str]) -> list[str]:
+        """Add the all-digit days (05/01/2015, 5.1.15, 2015-01-05) checked as arrays, not one
+        by one; return the texts left for :func:`parse_date`, which explains any error."""
+        matches = list(map(_NUMERIC_OR_ISO_DAY.fullmatch, texts))
+        found = [m for m in matches if m]
+        if not found:
+            return texts
+        parts = np.array([(m[5], m[6], m[7]) if m[5] else (m[4], m[3], m[1]) for m in found],
+                         dtype=object)
+        lengths = np.fromiter((len(y) for y in parts[:, 0].tolist()), np.int64, len(found))
+        year, month, day = (parts[:, i].astype(np.int64) for i in range(3))
+        year = np.where(lengths == 2, year + np.where(year < TWO_DIGIT_YEAR_PIVOT, 2000, 1900),
+                        year)
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        ok = (year >= 1900) & (year <= 2100) & (month >= 1) & (month <= 12) & (day >= 1)
+        last = np.asarray(_DAYS_IN_MONTH)[np.where(ok, month, 1)] + (leap & (month == 2))
+        ok &= day <= last
+        numbers = np.flatnonzero(ok)
+        ordinal = _ordinal(year[numbers], month[numbers], day[numbers])
+        dates = (ordinal - _EPOCH_ORDINAL).astype("datetime64[D]").astype(object)
+        kept = [found[i].string for i in numbers.tolist()]
+        start = len(self.row)
+        self.row.update(zip(kept, range(start, start + len(kept)), strict=True))
+        count = len(kept)
+        new = (np.ones(count, bool), dates, dates, ordinal, ordinal,
+               np.full(count, int(Precision.DAY)), _constant(Qualifier.ON.value, count))
+        self.arrays = tuple(np.concatenate([old, values.astype(dtype)])
+                            for old, values, dtype in zip(self.arrays, new, self.DTYPES,
+                                                          strict=True))
+        done = set(kept)
+        return [t for t in texts if t not in done]
+
     def read(self, texts: list[str]) -> DateColumns:
         known = self.row
-        new = [t for t in texts if t not in known]
+        new = list(dict.fromkeys(t for t in texts if t not in known))
         if new:
             self._add(new)
         rows = np.fromiter(map(known.__getitem__, texts), np.int64, len(texts))
         errors = {i: self.errors[r] for i, r in enumerate(rows.tolist()) if r in self.errors} \
             if self.errors else {}
         return DateColumns(*(array[rows] for array in self.arrays), errors=errors)
+
+
+_NUMERIC_OR_ISO_DAY = re.compile(
+    r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAYS_BEFORE_MONTH = np.cumsum([0, 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30])
+
+
+def _ordinal(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """``date(year, month, day).toordinal()`` for arrays of valid dates."""
+    before = year - 1
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return (before * 365 + before // 4 - before // 100 + before // 400
+            + _DAYS_BEFORE_MONTH[month] + (leap & (month > 2)) + day)
+
+
+def _constant(value: object, count: int) -> np.ndarray:
+    cells = np.empty(count, dtype=object)
+    cells.fill(value)
+    return cells
 
 
 _BOOK = _DateBook()

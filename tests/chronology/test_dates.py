@@ -120,3 +120,44 @@ def test_times(written, expected):
 def test_bad_times(written):
     with pytest.raises(TimeError):
         parse_time(written)
+
+
+@given(texts=st.lists(st.one_of(
+    st.builds(lambda d, spelling: DAY_SPELLINGS[spelling](d), days, st.sampled_from(
+        sorted(DAY_SPELLINGS))),
+    st.from_regex(r"\A[0-9]{1,4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,4}\Z"),
+    st.text(alphabet="0123456789/.-? ", max_size=12)), max_size=30))
+def test_reading_many_dates_at_once_agrees_with_reading_each(texts):
+    assert_batch_agrees(texts)
+
+
+def assert_batch_agrees(texts: list[str]) -> None:
+    from chronology.dates import clear_caches, read_dates
+
+    clear_caches()
+    read = read_dates(texts)
+    for i, text in enumerate(texts):
+        try:
+            one = parse_date(text)
+        except DateError as exc:
+            assert not read.ok[i] and str(read.errors[i]) == str(exc)
+            continue
+        assert read.ok[i], text
+        assert (read.start[i], read.end[i]) == (one.start, one.end)
+        assert (read.start_day[i], read.end_day[i]) == (one.start.toordinal(),
+                                                        one.end.toordinal())
+        assert (read.precision[i], read.qualifier[i]) == (int(one.precision), one.qualifier.value)
+        assert type(read.start[i]) is date
+
+
+EDGE_DAYS = ["30/01/30", "29/01/29", "1.1.00", "31.12.99", "29/02/2016", "29/02/2015",
+             "29/02/1900", "29/02/2000", "31/04/2015", "30/04/2015", "31/12/2015", "32/01/2015",
+             "00/01/2015", "01/00/2015", "01/13/2015", "13/12/2015", "01/01/1899", "01/01/1900",
+             "31/12/2100", "01/01/2101", "2015-02-29", "2016-02-29", "2015-13-01", "2015-1-5",
+             "5/1/15", "05-01-2015", "05.01/2015", "1/1/2015", "0099-01-01"]
+
+
+def test_reading_edge_days_at_once_agrees_with_reading_each():
+    """Days at the edges of months, leap years, the two-digit-year window and the year range,
+    where the batch reader's arithmetic could differ from the one-at-a-time reader."""
+    assert_batch_agrees(EDGE_DAYS)
