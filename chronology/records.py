@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from itertools import repeat
 from pathlib import Path
 from types import MappingProxyType
 
@@ -368,15 +367,21 @@ def _event_ids(code: str, refs: list[str], dates: np.ndarray, times: np.ndarray,
     The agency's own reference is used when given (recommended: IDs then survive edits to the
     text as well); otherwise a short hash of the date, time and event text.
     """
-    if all(map(str.isdigit, refs)):  # the usual case: numbered rows, done without a loop
-        keys: list[str | None] = list(map(str.zfill, refs, repeat(3, len(refs))))
+    widths = np.fromiter(map(len, refs), np.int64, len(refs))
+    if len(refs) and widths.min() > 0 and "".join(refs).isdigit():
+        # The usual case, numbered rows: "7" -> "POL-007", made without a loop in Python.
+        numbered = np.empty(len(refs), dtype=object)
+        cells = np.fromiter(refs, dtype=object, count=len(refs))
+        for prefix, rows in ((f"{code}-00", widths == 1), (f"{code}-0", widths == 2),
+                             (f"{code}-", widths > 2)):
+            numbered[rows] = _array(list(map(prefix.__add__, cells[rows].tolist())))
+        ids = numbered.tolist()
     else:
         keys = list(map(_ref_key, refs))
-    for i, key in enumerate(keys):
-        if key is None:
+        for i in [i for i, key in enumerate(keys) if key is None]:
             text = " ".join(events[i].split())
             keys[i] = hashlib.sha1(f"{dates[i]}|{times[i]}|{text}".encode()).hexdigest()[:5]
-    ids = list(map(f"{code}-".__add__, keys))
+        ids = list(map(f"{code}-".__add__, keys))
     if len(set(ids)) < len(ids):
         used: dict[str, int] = {}
         for i, candidate in enumerate(ids):
