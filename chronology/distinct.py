@@ -7,7 +7,9 @@ numpy, keeps a 100,000-row load close to the cost of reading the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -75,3 +77,20 @@ def constant(value: Any, count: int) -> np.ndarray:
     cells = np.empty(count, dtype=object)
     cells.fill(value)
     return cells
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Pause Python's cycle collector while columns of many small objects are built.
+
+    Building a chronology makes hundreds of thousands of strings, tuples and dates and no
+    reference cycles; the collector would otherwise walk every live object again and again
+    while there is nothing for it to free. It is switched back on however the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

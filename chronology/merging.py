@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .distinct import bulk
 from .records import EVENT_COLUMNS, AgencyRecords, empty_events, frame
 
 #: Words that mark a meeting or visit several agencies attend, where one event is recorded by each.
@@ -67,7 +68,13 @@ def merge(records: Iterable[AgencyRecords], *, agency_order: Sequence[str] = (),
     Order: start date, then precision (a dated event before "May 2015"), time, agency (as listed
     in ``agency_order``, else alphabetical), then the row in the agency's file.
     """
-    parts = [r.columns for r in records if len(r)]
+    with bulk():
+        return _merge([r.columns for r in records if len(r)], agency_order, link_joint,
+                      joint_window_days)
+
+
+def _merge(parts: list[dict[str, np.ndarray]], agency_order: Sequence[str], link_joint: bool,
+           joint_window_days: int) -> pd.DataFrame:
     if not parts:
         events = empty_events()
         events["joint"] = pd.Series(dtype=object)

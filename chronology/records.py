@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .dates import TimeError, parse_time, read_dates
-from .distinct import Column, constant
+from .distinct import Column, bulk, constant
 from .fields import BY_NAME, FIELD_NAMES, FIELDS, KINDS, field_for_heading
 from .problems import Problem, Severity
 from .reading import RawTable, read_table
@@ -85,6 +85,11 @@ class AgencyRecords:
 def load(source: Source, *, period: tuple[date, date] | None = None,
          base: Path | None = None) -> AgencyRecords:
     """Read, check and normalise one agency's file. Problems are returned, not raised."""
+    with bulk():
+        return _load(source, period, base)
+
+
+def _load(source: Source, period: tuple[date, date] | None, base: Path | None) -> AgencyRecords:
     table = read_table(source.path, encoding=source.encoding, sheet=source.sheet,
                        overrides=source.columns, base=base)
     problems = table.problems
