@@ -337,7 +337,7 @@ class _DateBook:
         self.arrays = tuple(np.zeros(0, dtype) for dtype in self.DTYPES)
 
     def _add(self, texts: list[str]) -> None:
-        texts = self._add_numeric_days(texts)
+        texts = self._add_plain_days(texts)
         if not texts:
             return
         rows: list[tuple] = []
@@ -355,19 +355,18 @@ class _DateBook:
                             for old, new, dtype in zip(self.arrays, zip(*rows, strict=True),
                                                        self.DTYPES, strict=True))
 
-    def _add_numeric_days(self, texts: list[str]) -> list[str]:
-        """Add the all-digit days (05/01/2015, 5.1.15, 2015-01-05) checked as arrays, not one
-        by one; return the texts left for :func:`parse_date`, which explains any error."""
-        matches = list(map(_NUMERIC_OR_ISO_DAY.fullmatch, texts))
-        found = [m for m in matches if m]
+    def _add_plain_days(self, texts: list[str]) -> list[str]:
+        """Add the days most exports write (05/01/2015, 5.1.15, 2015-01-05, 5 Jan 2015, each
+        maybe with a leading "?"), checked as arrays rather than one by one. Return the texts
+        left for :func:`parse_date`, which also explains any that are not dates."""
+        found = [m for m in map(_PLAIN_DAY.fullmatch, texts) if m]
         if not found:
             return texts
-        parts = np.array([(m[5], m[6], m[7]) if m[5] else (m[4], m[3], m[1]) for m in found],
-                         dtype=object)
-        lengths = np.fromiter((len(y) for y in parts[:, 0].tolist()), np.int64, len(found))
-        year, month, day = (parts[:, i].astype(np.int64) for i in range(3))
-        year = np.where(lengths == 2, year + np.where(year < TWO_DIGIT_YEAR_PIVOT, 2000, 1900),
-                        year)
+        fields = [_plain_day_fields(m.groups()) for m in found]
+        year, month, day = (np.fromiter(column, np.int64, len(found))
+                            for column in zip(*(f[:3] for f in fields), strict=True))
+        short = np.fromiter((f[3] for f in fields), bool, len(found))
+        year = np.where(short, year + np.where(year < TWO_DIGIT_YEAR_PIVOT, 2000, 1900), year)
         leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
         ok = (year >= 1900) & (year <= 2100) & (month >= 1) & (month <= 12) & (day >= 1)
         last = np.asarray(_DAYS_IN_MONTH)[np.where(ok, month, 1)] + (leap & (month == 2))
@@ -379,8 +378,10 @@ class _DateBook:
         start = len(self.row)
         self.row.update(zip(kept, range(start, start + len(kept)), strict=True))
         count = len(kept)
+        about = np.fromiter((fields[i][4] for i in numbers.tolist()), bool, count)
         new = (np.ones(count, bool), dates, dates, ordinal, ordinal,
-               np.full(count, int(Precision.DAY)), _constant(Qualifier.ON.value, count))
+               np.full(count, int(Precision.DAY)),
+               np.where(about, Qualifier.ABOUT.value, Qualifier.ON.value).astype(object))
         self.arrays = tuple(np.concatenate([old, values.astype(dtype)])
                             for old, values, dtype in zip(self.arrays, new, self.DTYPES,
                                                           strict=True))
@@ -398,8 +399,23 @@ class _DateBook:
         return DateColumns(*(array[rows] for array in self.arrays), errors=errors)
 
 
-_NUMERIC_OR_ISO_DAY = re.compile(
-    r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
+_PLAIN_DAY = re.compile(
+    r"(\?)?(?:(\d{1,2})([/.\-])(\d{1,2})\3(\d{2}|\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"|(\d{1,2}) ([A-Za-z]{3,9}) (\d{4}))")
+
+
+def _plain_day_fields(groups: tuple) -> tuple[int, int, int, bool, bool]:
+    """(year, month, day, two-digit year, uncertain) from a :data:`_PLAIN_DAY` match; month 0
+    for a word that is not a month, which leaves the text to :func:`parse_date`."""
+    about, day, _, month, year, iso_year, iso_month, iso_day, word_day, name, word_year = groups
+    if day:
+        return int(year), int(month), int(day), len(year) == 2, bool(about)
+    if iso_year:
+        return int(iso_year), int(iso_month), int(iso_day), False, bool(about)
+    return (int(word_year), _MONTHS.get(name.lower(), 0), int(word_day), False,
+            bool(about))
+
+
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DAYS_BEFORE_MONTH = np.cumsum([0, 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30])
 
@@ -410,12 +426,6 @@ def _ordinal(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     return (before * 365 + before // 4 - before // 100 + before // 400
             + _DAYS_BEFORE_MONTH[month] + (leap & (month > 2)) + day)
-
-
-def _constant(value: object, count: int) -> np.ndarray:
-    cells = np.empty(count, dtype=object)
-    cells.fill(value)
-    return cells
 
 
 _BOOK = _DateBook()

@@ -123,8 +123,8 @@ def test_bad_times(written):
 
 
 @given(texts=st.lists(st.one_of(
-    st.builds(lambda d, spelling: DAY_SPELLINGS[spelling](d), days, st.sampled_from(
-        sorted(DAY_SPELLINGS))),
+    st.builds(lambda mark, d, spelling: mark + DAY_SPELLINGS[spelling](d),
+              st.sampled_from(["", "?"]), days, st.sampled_from(sorted(DAY_SPELLINGS))),
     st.from_regex(r"\A[0-9]{1,4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,4}\Z"),
     st.text(alphabet="0123456789/.-? ", max_size=12)), max_size=30))
 def test_reading_many_dates_at_once_agrees_with_reading_each(texts):
@@ -154,7 +154,10 @@ EDGE_DAYS = ["30/01/30", "29/01/29", "1.1.00", "31.12.99", "29/02/2016", "29/02/
              "29/02/1900", "29/02/2000", "31/04/2015", "30/04/2015", "31/12/2015", "32/01/2015",
              "00/01/2015", "01/00/2015", "01/13/2015", "13/12/2015", "01/01/1899", "01/01/1900",
              "31/12/2100", "01/01/2101", "2015-02-29", "2016-02-29", "2015-13-01", "2015-1-5",
-             "5/1/15", "05-01-2015", "05.01/2015", "1/1/2015", "0099-01-01"]
+             "5/1/15", "05-01-2015", "05.01/2015", "1/1/2015", "0099-01-01", "?05/01/2015",
+             "?2015-01-05", "?5 Jan 2015", "5 Jnu 2015", "5 Sept 2015", "5 sept 2015",
+             "5 JANUARY 2015", "31 Feb 2015", "29 Feb 2016", "5 Janu 2015", "??05/01/2015",
+             "05/01/2015?", "? 05/01/2015", "5 Jan 15", "05 May 1899"]
 
 
 def test_reading_edge_days_at_once_agrees_with_reading_each():
