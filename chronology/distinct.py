@@ -1,14 +1,14 @@
 """Work done once per distinct value of a column, then spread back over its rows.
 
 Agency exports repeat themselves: a few hundred date spellings, a handful of sources, the same
-outcome text on most rows. Checking each distinct value once, and mapping the answers back with
-numpy, keeps a 100,000-row load close to the cost of reading the file.
+outcome text on most rows. Checking each distinct value once and mapping the answers back with
+numpy means a 100,000-row file costs as many date readings as it has date spellings.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,51 +21,17 @@ class Column:
 
     __slots__ = ("codes", "uniques")
 
-    def __init__(self, values: np.ndarray | list[str]) -> None:
+    def __init__(self, values: np.ndarray) -> None:
         codes, uniques = pd.factorize(np.asarray(values, dtype=object))
         self.codes: np.ndarray = codes
         self.uniques: np.ndarray = np.asarray(uniques, dtype=object)
-
-    @classmethod
-    def stripped(cls, values: np.ndarray | list[str]) -> Column:
-        """The column with spaces trimmed from each cell, as a reader sees it."""
-        column = cls(values)
-        column.uniques = _array([u.strip() for u in column.uniques.tolist()], object)
-        return column
-
-    def take(self, positions: np.ndarray) -> Column:
-        """The cells at ``positions`` (indices or a mask), sharing this column's uniques."""
-        column = object.__new__(Column)
-        column.codes = self.codes[positions]
-        column.uniques = self.uniques
-        return column
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    @property
-    def values(self) -> np.ndarray:
-        return self.uniques[self.codes]
-
-    def map(self, function: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
-        """``function`` of every cell, calling it once per distinct value."""
-        return _array([function(u) for u in self.uniques.tolist()], dtype)[self.codes]
-
-    def where(self, test: Callable[[str], bool]) -> np.ndarray:
-        """Positions of the cells for which ``test`` holds, in row order."""
-        return np.flatnonzero(self.map(test, dtype=bool))
 
     def positions(self) -> dict[int, np.ndarray]:
         """Row positions of each distinct value, by its code; for reporting, not hot paths."""
         order = np.argsort(self.codes, kind="stable")
         bounds = np.flatnonzero(np.diff(self.codes[order])) + 1
-        groups = np.split(order, bounds)
-        return {int(self.codes[g[0]]): g for g in groups if len(g)}
-
-
-def _array(items: list[Any], dtype: Any) -> np.ndarray:
-    # fromiter, not np.array: a list of tuples or dates must stay one object per item.
-    return np.fromiter(items, dtype=dtype, count=len(items))
+        return {int(self.codes[group[0]]): group for group in np.split(order, bounds)
+                if len(group)}
 
 
 def constant(value: Any, count: int) -> np.ndarray:

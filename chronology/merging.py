@@ -79,6 +79,7 @@ def _merge(parts: list[dict[str, np.ndarray]], agency_order: Sequence[str], link
         events = empty_events()
         events["joint"] = pd.Series(dtype=object)
         return events
+
     def joined(name: str) -> np.ndarray:
         return np.concatenate([p[name] for p in parts])
 

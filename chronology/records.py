@@ -117,7 +117,7 @@ def _no_events() -> dict[str, np.ndarray]:
 
 
 def frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """An events frame from its columns, in :data:`EVENT_COLUMNS` order, then any others."""
+    """An events frame from its columns; those named with a leading "_" are sort keys, left out."""
     # Series with an explicit dtype: pandas 3 would otherwise scan every text column to decide
     # whether to convert it to its string dtype, which costs more than building the frame.
     return pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False)

@@ -179,3 +179,17 @@ def test_joint_links_match_the_obvious_method(tmp_path, monkeypatch, seed, limit
     expected = reference_links(events)
     assert found == expected
     assert expected  # the data must give some links, or the test shows nothing
+
+
+def test_frames_have_the_documented_columns_and_types(tmp_path):
+    from chronology.records import EVENT_COLUMNS
+
+    loaded = load(write(tmp_path, "police.csv", ["1,05/05/2015,09:30,Log,Call.,High"]))
+    assert list(loaded.events.columns) == list(EVENT_COLUMNS)
+    merged = merge([loaded])
+    assert list(merged.columns) == [*EVENT_COLUMNS, "joint"]
+    row = merged.iloc[0]
+    assert (row["date_start"], row["time"], row["row"], row["joint"]) == (date(2015, 5, 5),
+                                                                         "09:30", 2, ())
+    # Text stays plain Python text: pandas must not turn the columns into its string type.
+    assert merged["event"].dtype == object and type(row["event"]) is str
