@@ -223,13 +223,9 @@ def _core(text: str, written: str) -> FuzzyDate:
 @lru_cache(maxsize=65536)
 def parse_date(written: str) -> FuzzyDate:
     """Read one date cell. Raises :class:`DateError` for anything that is not a clear date."""
-    # The spellings most exports use, tried as written before any tidying.
-    if m := _NUMERIC_DAY.fullmatch(written):
-        day = _day(_year(m[4]), int(m[3]), int(m[1]), written)
-        return FuzzyDate(written, day, day)
-    if m := _ISO_DAY.fullmatch(written):
-        day = _day(int(m[1]), int(m[2]), int(m[3]), written)
-        return FuzzyDate(written, day, day)
+    # The spellings most exports use need no tidying first.
+    if _NUMERIC_DAY.fullmatch(written) or _ISO_DAY.fullmatch(written):
+        return _core(written, written)
     text = " ".join(written.strip().lower().split())
     if not text:
         raise DateError(written, "the cell is empty", "Every event needs a date; give the month "
