@@ -6,8 +6,8 @@
 3. HTML build of a review with a 5,000-event chronology, against a bare Sphinx project that shows
    the same rows with the csv-table directive (target: at most 0.5).
 
-Timings are medians of several runs after a warm-up; the date cache is cleared before each run so
-every run parses every date spelling afresh.
+Timings are medians of several runs after a warm-up; the date caches are cleared before each run
+so every run reads every date spelling afresh.
 """
 
 from __future__ import annotations
