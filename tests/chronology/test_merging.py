@@ -193,3 +193,21 @@ def test_frames_have_the_documented_columns_and_types(tmp_path):
                                                                          "09:30", 2, ())
     # Text stays plain Python text: pandas must not turn the columns into its string type.
     assert merged["event"].dtype == object and type(row["event"]) is str
+
+
+@pytest.mark.parametrize("limit", [0, 10_000], ids=["every-pair", "by-class"])
+def test_joint_events_need_three_words_in_ten(tmp_path, monkeypatch, limit):
+    from chronology import merging
+
+    monkeypatch.setattr(merging, "CLASS_SEARCH_LIMIT", limit)
+    police = write(tmp_path, "police.csv", ["1,14/10/2015,,Minutes,Strategy meeting alpha bravo "
+                                            "charlie delta echo foxtrot golf hotel.,"])
+    social = write(tmp_path, "social.csv", ["1,14/10/2015,,Minutes,Strategy meeting alpha xray "
+                                            "yankee zulu kilo lima mike november.,"])
+    health = write(tmp_path, "health.csv", ["1,14/10/2015,,Minutes,Strategy meeting xray yankee "
+                                            "zulu kilo lima mike november oscar.,"])
+    events = merge([load(police), load(social), load(health)])
+    joint = dict(zip(events["id"], events["joint"], strict=True))
+    # 3 of 10 words in common is enough; 2 of 10 is not.
+    assert joint["POL-001"] == ("SOC-001",)
+    assert joint["SOC-001"] == ("HEA-001", "POL-001")
