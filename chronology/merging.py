@@ -25,6 +25,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 #: search (the usual case: systems record meetings by type, so few distinct texts); beyond it,
 #: by looking at every pair of candidates within the window. Both give the same links.
 CLASS_SEARCH_LIMIT = 256
+#: The share of words (of the shorter text) two entries must have in common to be one event.
+MIN_SHARED_WORDS = 0.3
 _NONE = np.iinfo(np.int64).max  # no match
 _FAR = np.iinfo(np.int32).max  # further apart than any window
 _STOP = frozenset("a an and the of to in on at for with by was were is from as".split())
@@ -226,7 +228,7 @@ def _all_pairs(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
     values = np.fromiter((_overlap(sets[p // len(sets)], sets[p % len(sets)])
                           for p in pairs.tolist()), float, len(pairs))
     unlike = np.unique(-values, return_inverse=True)[1].ravel().astype(np.int64)
-    close = values[pair_codes] >= 0.3
+    close = values[pair_codes] >= MIN_SHARED_WORDS
     first, second, pair_codes = first[close], second[close], pair_codes[close]
     distance = np.abs(keys[second] - keys[first])
     preference = (unlike[pair_codes] * (window_days + 1) + distance) * len(keys) + second
@@ -249,7 +251,7 @@ def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
         near = keys[members]
         run_start = np.searchsorted(near, near, side="left")  # first member on the same day
         asking = np.flatnonzero((agency != group_agency) &
-                                (overlap[classes, group_class] >= 0.3))
+                                (overlap[classes, group_class] >= MIN_SHARED_WORDS))
         wanted = keys[asking]
         at = np.searchsorted(near, wanted, side="left")  # first member on or after the day
         after = np.minimum(at, len(near) - 1)
