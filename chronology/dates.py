@@ -109,7 +109,6 @@ _MONTHS = {
     for name in (calendar.month_name[number], calendar.month_abbr[number])
 }
 _MONTHS["sept"] = 9
-_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 # Longest spellings first: a bare "c" must not swallow the start of "circa".
 _ABOUT = (r"(?:\?|circa|ca\.|c\.|c(?=\s)|about|approximately|approx\.?|around|roughly|abt\.?)")
@@ -164,7 +163,7 @@ def _day(year: int, month: int, day: int, written: str) -> date:
             hint = (f"Dates are read day first (UK): if you meant {month} "
                     f"{calendar.month_name[day]}, write {month:02d}/{day:02d}/{year}.")
         raise DateError(written, f"there is no month {month}", hint)
-    last = _DAYS_IN_MONTH[month] + (month == 2 and calendar.isleap(year))
+    last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
         reason = f"day {day} does not exist in {calendar.month_name[month]}"
         if month == 2 and day == 29:
@@ -363,13 +362,15 @@ class _DateBook:
                             for column in zip(*(f[:3] for f in fields), strict=True))
         short = np.fromiter((f[3] for f in fields), bool, len(found))
         year = np.where(short, year + np.where(year < TWO_DIGIT_YEAR_PIVOT, 2000, 1900), year)
-        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
         ok = (year >= 1900) & (year <= 2100) & (month >= 1) & (month <= 12) & (day >= 1)
-        last = np.asarray(_DAYS_IN_MONTH)[np.where(ok, month, 1)] + (leap & (month == 2))
-        ok &= day <= last
+        # numpy's calendar: a day past the month's end rolls into the next month, so is caught.
+        months = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + \
+            np.where(ok, month - 1, 0)
+        days = months.astype("datetime64[D]") + np.where(ok, day - 1, 0)
+        ok &= days.astype("datetime64[M]") == months
         numbers = np.flatnonzero(ok)
-        ordinal = _ordinal(year[numbers], month[numbers], day[numbers])
-        dates = (ordinal - _EPOCH_ORDINAL).astype("datetime64[D]").astype(object)
+        ordinal = days[numbers].astype(np.int64) + _EPOCH_ORDINAL
+        dates = days[numbers].astype(object)
         kept = [found[i].string for i in numbers.tolist()]
         start = len(self.row)
         self.row.update(zip(kept, range(start, start + len(kept)), strict=True))
@@ -412,16 +413,7 @@ def _plain_day_fields(groups: tuple) -> tuple[int, int, int, bool, bool]:
             bool(about))
 
 
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_DAYS_BEFORE_MONTH = np.cumsum([0, 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30])
-
-
-def _ordinal(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """``date(year, month, day).toordinal()`` for arrays of valid dates."""
-    before = year - 1
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    return (before * 365 + before // 4 - before // 100 + before // 400
-            + _DAYS_BEFORE_MONTH[month] + (leap & (month > 2)) + day)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # numpy counts days from 1970-01-01
 
 
 _BOOK = _DateBook()

@@ -97,7 +97,7 @@ def _merge(parts: list[dict[str, np.ndarray]], agency_order: Sequence[str], link
     files[np.lexsort((np.arange(len(parts)), _sorted_codes(names)))] = np.arange(len(parts))
     sizes = [len(p["file"]) for p in parts]
     rows = joined("row")
-    who = ((listed[agency_codes] * len(agencies) + _alphabetical(agencies)[agency_codes])
+    who = ((listed[agency_codes] * len(agencies) + _sorted_codes(agencies)[agency_codes])
            * len(parts) + np.repeat(files, sizes)) * (int(rows.max()) + 1) + rows
     when -= when.min()
     if (int(when.max()) + 1) * (int(who.max()) + 1) < 2**62:
@@ -135,13 +135,6 @@ def _agency_codes(parts: list[dict[str, np.ndarray]]) -> tuple[np.ndarray, np.nd
 def _sorted_codes(values: np.ndarray) -> np.ndarray:
     """Whole numbers that sort as the text does."""
     return pd.factorize(values, sort=True)[0]
-
-
-def _alphabetical(names: np.ndarray) -> np.ndarray:
-    """Each name's place in alphabetical order."""
-    places = np.empty(len(names), dtype=np.int64)
-    places[np.argsort(names, kind="stable")] = np.arange(len(names))
-    return places
 
 
 def _words(text: str) -> frozenset[str]:

@@ -108,7 +108,7 @@ def _in_reading_order(problems: list[Problem]) -> list[Problem]:
 
 
 def empty_events() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
+    return frame(_no_events())
 
 
 def _no_events() -> dict[str, np.ndarray]:
@@ -190,8 +190,6 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
     if read.errors:
         where = dates.positions()
         for code, error in read.errors.items():
-            if code not in where:
-                continue
             if error.text:
                 report("date-invalid", str(error), error.hint, where[code], "date")
             else:
@@ -218,21 +216,16 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
     end_dates = constant(None, n)
     if "end_date" in mapping:
         column = Column(columns["end_date"])
-        given = [t for t in column.uniques.tolist() if t]
-        ends = read_dates(given)
-        where = column.positions() if ends.errors else {}
-        codes = {t: i for i, t in enumerate(column.uniques.tolist())}
-        for i, error in ends.errors.items():
-            report("date-invalid", str(error), error.hint, where[codes[given[i]]], "end_date")
-        # Each row's place among the texts read; -1 for a blank cell.
-        index = np.full(len(column.uniques), -1, dtype=np.int64)
-        index[[codes[t] for t in given]] = np.arange(len(given))
-        rows_index = index[column.codes]
-        has_end = rows_index >= 0
-        has_end[has_end] = ends.ok[rows_index[has_end]]
-        end_dates[has_end] = ends.end[rows_index[has_end]]
-        last_days = np.zeros(n, dtype=np.int64)
-        last_days[has_end] = ends.end_day[rows_index[has_end]]
+        ends = read_dates(column.uniques.tolist())
+        given = column.uniques != ""  # a blank end date is no end date, not an error
+        if any(given[code] for code in ends.errors):
+            where = column.positions()
+            for code, error in ends.errors.items():
+                if given[code]:
+                    report("date-invalid", str(error), error.hint, where[code], "end_date")
+        has_end = (ends.ok & given)[column.codes]
+        end_dates[has_end] = ends.end[column.codes][has_end]
+        last_days = ends.end_day[column.codes]
         texts = columns["end_date"]
         for i in np.flatnonzero(has_end & dated & (last_days < start_days)):
             report("end-before-start", f'the end date "{texts[i]}" is before the date '
