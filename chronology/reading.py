@@ -40,6 +40,8 @@ class RawTable:
     stripped: list[np.ndarray] = field(default_factory=list)
     encoding: str | None = None
     heading_row: int = 1
+    #: The whole file as text, when it was read as text (CSV), for checks made once per file.
+    text: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -49,6 +51,14 @@ class RawTable:
                              for i, c in enumerate(self.columns)},
                             index=pd.Index(self.rows, dtype=np.int64), columns=range(len(
                                 self.columns)))
+
+    def may_contain(self, characters: str) -> bool:
+        """False only when no cell can hold any of ``characters``: the file has none of them.
+
+        One search of the file's text spares a look at every cell for things most files never
+        have, such as formulas. A workbook's cells are not kept as one text, so may hold anything.
+        """
+        return self.text is None or any(c in self.text for c in characters)
 
     def problem(self, code: str, message: str, hint: str = "", *, row: int | None = None,
                 column: str | None = None, severity: Severity = Severity.ERROR) -> None:
@@ -127,7 +137,7 @@ def _decode(data: bytes, table: RawTable, encoding: str | None) -> str | None:
 
 
 def _read_csv(path: Path, table: RawTable,
-              encoding: str | None) -> tuple[pd.DataFrame, np.ndarray | None] | None:
+              encoding: str | None) -> tuple[pd.DataFrame, np.ndarray | None, bool] | None:
     data = path.read_bytes()
     if not data.strip():
         table.problem("file-empty", "the file is empty.",
@@ -145,8 +155,10 @@ def _read_csv(path: Path, table: RawTable,
     text = _decode(data, table, encoding)
     if text is None:
         return None
+    table.text = text
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
+    trimmed = _cells_trimmed(text, delimiter)
     try:
         # pandas' C parser is many times faster than the csv module on large exports, and
         # faster again given the bytes with their encoding than given decoded text. dtype=object
@@ -156,7 +168,7 @@ def _read_csv(path: Path, table: RawTable,
         cells = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, dtype=object,
                             na_filter=False, skip_blank_lines=False, engine="c",
                             encoding=encoding)
-        return cells, None
+        return cells, None, trimmed
     except (pd.errors.ParserError, ValueError):
         pass  # ... but stops at the first ragged row; the csv module reads them all, to report
     try:
@@ -168,7 +180,31 @@ def _read_csv(path: Path, table: RawTable,
     # Each row's own length is kept: a row longer than the heading row has been shifted.
     width = max(map(len, rows), default=0)
     lengths = np.array([len(row) for row in rows])
-    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object), lengths
+    return (pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object),
+            lengths, trimmed)
+
+
+#: Characters Python trims from a cell, besides spaces and line breaks, that plain text may hold.
+_OTHER_SPACES = "\t\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _cells_trimmed(text: str, delimiter: str) -> bool:
+    """True when no cell of the CSV ``text`` can start or end with a space, so none needs trimming.
+
+    Trimming looks at every cell, and most exports have nothing to trim. In plain ASCII text
+    without quotes a cell ends only at a delimiter, a line break or the end of the text, so
+    looking at the characters either side of those settles it for the whole file at once.
+    Anything else (quotes, tabs in cells, other scripts) is left to trimming cell by cell.
+    """
+    if not text or not text.isascii() or '"' in text:
+        return False
+    if any(c in text for c in _OTHER_SPACES if c != delimiter):
+        return False
+    codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    space = codes == ord(" ")
+    edge = (codes == ord(delimiter)) | (codes == ord("\n")) | (codes == ord("\r"))
+    return not (space[0] or space[-1] or (space[1:] & edge[:-1]).any()
+                or (space[:-1] & edge[1:]).any())
 
 
 def _cell_text(value: object) -> str:
@@ -189,7 +225,7 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(path: Path, table: RawTable,
-               sheet: str | None) -> tuple[pd.DataFrame, None] | None:
+               sheet: str | None) -> tuple[pd.DataFrame, None, bool] | None:
     import openpyxl  # imported here: most reviews are CSV only and openpyxl is slow to import
 
     try:
@@ -220,14 +256,16 @@ def _read_xlsx(path: Path, table: RawTable,
                       "review.toml.")
         return None
     width = max(map(len, rows))
-    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object), None
+    cells = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
+    return cells, None, False
 
 
-def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, table: RawTable,
-                    vocabulary: Callable[[str], str | None]) -> None:
+def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, trimmed: bool,
+                    table: RawTable, vocabulary: Callable[[str], str | None]) -> None:
     """Find the heading row (agencies often put a title above it) and the data rows below.
 
-    ``lengths`` are the rows' own lengths when the reader saw ragged rows, else None.
+    ``lengths`` are the rows' own lengths when the reader saw ragged rows, else None;
+    ``trimmed`` says no cell has spaces to trim.
     """
     columns = [cells[c].to_numpy(dtype=object) for c in cells.columns]
     count = len(cells)
@@ -250,7 +288,7 @@ def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, table: RawT
     table.headings = headings
     table.heading_row = heading + 1  # rows are numbered from 1, as a spreadsheet shows them
     width = len(headings)
-    below = [_stripped(col[heading + 1:]) for col in columns]
+    below = [col[heading + 1:] if trimmed else _stripped(col[heading + 1:]) for col in columns]
     nonblank = _filled(below)
     # Excel writes every row as wide as the heading row, blank headings included; a row wider
     # than that has been shifted, usually by an unquoted comma, even if its last cells are blank.

@@ -255,7 +255,8 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
         kinds = _spread(column, [low if low in KINDS else "" for low in lowered])
 
     refs = columns["ref"].tolist()
-    if len(set(refs)) < n:  # some reference is used twice, or more than one row has none
+    refs_unique = len(set(refs)) == n
+    if not refs_unique:  # some reference is used twice, or more than one row has none
         first_use: dict[str, int] = {}
         for i, ref in enumerate(refs):
             if ref and first_use.setdefault(ref, i) != i:
@@ -263,7 +264,7 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
                        f"{rows[first_use[ref]]}.", "Give each row its own reference.",
                        np.array([i]), "ref")
 
-    for name in ("event", "action", "comment", "source"):
+    for name in ("event", "action", "comment", "source") if table.may_contain("=<") else ():
         formulas, markup = _formulas_and_markup(columns[name])
         report("formula-text", 'the cell starts with "=" and would run as a formula in Excel; '
                "it is kept as text.", 'Remove the "=" if it is not meant.', formulas, name,
@@ -299,7 +300,7 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
         named = columns["agency"]
         agencies = np.where(named == "", agencies, named)
 
-    ids = _event_ids(source.code, refs, date_texts, times, columns["event"])
+    ids = _event_ids(source.code, refs, refs_unique, date_texts, times, columns["event"])
     data = {
         "id": ids, "agency": agencies, "code": constant(source.code, n),
         "file": constant(table.name, n), "row": rows.astype(np.int64),
@@ -358,28 +359,25 @@ def _ref_key(ref: str) -> str | None:
     return None
 
 
-def _event_ids(code: str, refs: list[str], dates: np.ndarray, times: np.ndarray,
-               events: np.ndarray) -> np.ndarray:
+def _event_ids(code: str, refs: list[str], refs_unique: bool, dates: np.ndarray,
+               times: np.ndarray, events: np.ndarray) -> np.ndarray:
     """IDs that stay the same when other rows are added, removed or reordered.
 
     The agency's own reference is used when given (recommended: IDs then survive edits to the
     text as well); otherwise a short hash of the date, time and event text.
     """
-    widths = np.fromiter(map(len, refs), np.int64, len(refs))
-    if len(refs) and widths.min() > 0 and "".join(refs).isdigit():
-        # The usual case, numbered rows: "7" -> "POL-007", made without a loop in Python.
-        numbered = np.empty(len(refs), dtype=object)
-        cells = np.fromiter(refs, dtype=object, count=len(refs))
-        for prefix, rows in ((f"{code}-00", widths == 1), (f"{code}-0", widths == 2),
-                             (f"{code}-", widths > 2)):
-            numbered[rows] = _array(list(map(prefix.__add__, cells[rows].tolist())))
-        ids = numbered.tolist()
+    prefix = f"{code}-"
+    if "".join(refs).isdigit() and "" not in refs:  # the usual case, numbered rows
+        ids = [prefix + ref.zfill(3) for ref in refs]  # "7" -> "POL-007"
+        # Different numbers stay different once padded, unless one was written with a 0 first.
+        if refs_unique and "\x000" not in "\x00" + "\x00".join(refs):
+            return _array(ids)
     else:
         keys = list(map(_ref_key, refs))
         for i in [i for i, key in enumerate(keys) if key is None]:
             text = " ".join(events[i].split())
             keys[i] = hashlib.sha1(f"{dates[i]}|{times[i]}|{text}".encode()).hexdigest()[:5]
-        ids = list(map(f"{code}-".__add__, keys))
+        ids = list(map(prefix.__add__, keys))
     if len(set(ids)) < len(ids):
         used: dict[str, int] = {}
         for i, candidate in enumerate(ids):

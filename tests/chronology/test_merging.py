@@ -47,6 +47,18 @@ def test_agency_references_make_ids(tmp_path):
     assert list(events["id"]) == ["POL-007", "POL-P-12"]
 
 
+@pytest.mark.parametrize("refs, ids", [
+    (["7", "12", "1234"], ["POL-007", "POL-012", "POL-1234"]),
+    (["7", "007", "07"], ["POL-007", "POL-007.2", "POL-007.3"]),  # one number written 3 ways
+    (["7", "8", "7"], ["POL-007", "POL-008", "POL-007.2"]),
+    (["0", "000"], ["POL-000", "POL-000.2"]),
+])
+def test_numbered_references_make_distinct_ids(tmp_path, refs, ids):
+    rows = [f"{ref},0{day}/05/2015,,Log,Call {day}.," for day, ref in enumerate(refs, 1)]
+    records = load(write(tmp_path, "police.csv", rows))
+    assert list(records.events["id"]) == ids
+
+
 def test_joint_events_are_linked_with_each_account_kept(tmp_path):
     police = write(tmp_path, "police.csv", ["1,14/10/2015,10:00,Minutes,Strategy meeting about "
                                             "bruising to the child.,"])
