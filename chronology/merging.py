@@ -238,13 +238,19 @@ def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
     """
     size = len(keys)
     agencies = len(best) // size
-    groups = sorted(set(zip(classes.tolist(), agency.tolist(), strict=True)))
-    for group_class, group_agency in groups:
-        members = np.flatnonzero((classes == group_class) & (agency == group_agency))
+    # Each group's members in key order: sorted by class, then agency, then key (stable).
+    grouped = np.lexsort((keys, agency, classes))
+    group_of = classes[grouped] * agencies + agency[grouped]
+    bounds = np.flatnonzero(np.diff(group_of)) + 1
+    for members in np.split(grouped, bounds):
+        group_class, group_agency = int(classes[members[0]]), int(agency[members[0]])
         near = keys[members]
         run_start = np.searchsorted(near, near, side="left")  # first member on the same day
-        asking = np.flatnonzero((agency != group_agency) &
-                                (overlap[classes, group_class] >= MIN_SHARED_WORDS))
+        # Only candidates within the window of the group's first and last member can match.
+        lo = np.searchsorted(keys, near[0] - window_days, side="left")
+        hi = np.searchsorted(keys, near[-1] + window_days, side="right")
+        alike = overlap[:, group_class] >= MIN_SHARED_WORDS
+        asking = lo + np.flatnonzero((agency[lo:hi] != group_agency) & alike[classes[lo:hi]])
         wanted = keys[asking]
         at = np.searchsorted(near, wanted, side="left")  # first member on or after the day
         after = np.minimum(at, len(near) - 1)
@@ -259,7 +265,8 @@ def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
         asking, distance, chosen = asking[close], distance[close], chosen[close]
         preference = (unlike[classes[asking], group_class] * (window_days + 1) + distance) \
             * size + chosen
-        np.minimum.at(best, asking * agencies + group_agency, preference)
+        slots = asking * agencies + group_agency  # each slot once: no need for np.minimum.at
+        best[slots] = np.minimum(best[slots], preference)
 
 
 @dataclass(frozen=True)
