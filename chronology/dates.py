@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from enum import Enum, StrEnum
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "DateError",
@@ -327,73 +329,80 @@ class _DateBook:
         self.clear()
 
     def clear(self) -> None:
-        self.row: dict[str, int] = {}
+        self.row: dict[str, int] = {}  # the book's row of each spelling
         self.errors: dict[int, DateError] = {}
         self.arrays = tuple(np.zeros(0, dtype) for dtype in self.DTYPES)
 
-    def _add(self, texts: list[str]) -> None:
-        texts = self._add_plain_days(texts)
-        if not texts:
-            return
-        rows: list[tuple] = []
-        for text in texts:
-            try:
-                found = parse_date(text)
-            except DateError as exc:
-                self.errors[len(self.row)] = exc
-                rows.append((False, None, None, 0, 0, 0, ""))
-            else:
-                rows.append((True, found.start, found.end, found.start.toordinal(),
-                             found.end.toordinal(), int(found.precision), found.qualifier.value))
-            self.row[text] = len(self.row)
-        self.arrays = tuple(np.concatenate([old, np.fromiter(new, dtype, len(new))])
-                            for old, new, dtype in zip(self.arrays, zip(*rows, strict=True),
-                                                       self.DTYPES, strict=True))
-
-    def _add_plain_days(self, texts: list[str]) -> list[str]:
-        """Add the days most exports write (05/01/2015, 5.1.15, 2015-01-05, 5 Jan 2015, each
-        maybe with a leading "?"), checked as arrays rather than one by one. Return the texts
-        left for :func:`parse_date`, which also explains any that are not dates."""
-        found = [m for m in map(_PLAIN_DAY.fullmatch, texts) if m]
-        if not found:
-            return texts
-        fields = [_plain_day_fields(m.groups()) for m in found]
-        year, month, day = (np.fromiter(column, np.int64, len(found))
-                            for column in zip(*(f[:3] for f in fields), strict=True))
-        short = np.fromiter((f[3] for f in fields), bool, len(found))
-        year = np.where(short, year + np.where(year < TWO_DIGIT_YEAR_PIVOT, 2000, 1900), year)
-        ok = (year >= 1900) & (year <= 2100) & (month >= 1) & (month <= 12) & (day >= 1)
-        # numpy's calendar: a day past the month's end rolls into the next month, so is caught.
-        months = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + \
-            np.where(ok, month - 1, 0)
-        days = months.astype("datetime64[D]") + np.where(ok, day - 1, 0)
-        ok &= days.astype("datetime64[M]") == months
-        numbers = np.flatnonzero(ok)
-        ordinal = days[numbers].astype(np.int64) + _EPOCH_ORDINAL
-        dates = days[numbers].astype(object)
-        kept = [found[i].string for i in numbers.tolist()]
-        start = len(self.row)
-        self.row.update(zip(kept, range(start, start + len(kept)), strict=True))
-        count = len(kept)
-        about = np.fromiter((fields[i][4] for i in numbers.tolist()), bool, count)
-        new = (np.ones(count, bool), dates, dates, ordinal, ordinal,
-               np.full(count, int(Precision.DAY)),
-               np.where(about, Qualifier.ABOUT.value, Qualifier.ON.value).astype(object))
-        self.arrays = tuple(np.concatenate([old, values.astype(dtype)])
-                            for old, values, dtype in zip(self.arrays, new, self.DTYPES,
-                                                          strict=True))
-        done = set(kept)
-        return [t for t in texts if t not in done]
-
-    def read(self, texts: list[str]) -> DateColumns:
+    def read(self, texts: Sequence[str]) -> DateColumns:
+        # Each distinct cell is looked up once: pandas finds them far faster than a dict would
+        # find every cell, as most cells repeat a spelling already seen in the same file.
+        codes, spellings = pd.factorize(np.asarray(texts, dtype=object))
+        spellings = spellings.tolist()
         known = self.row
-        new = list(dict.fromkeys(t for t in texts if t not in known))
+        new = [text for text in spellings if text not in known]
         if new:
+            known.update(zip(new, range(len(known), len(known) + len(new)), strict=True))
             self._add(new)
-        rows = np.fromiter(map(known.__getitem__, texts), np.int64, len(texts))
-        errors = {i: self.errors[r] for i, r in enumerate(rows.tolist()) if r in self.errors} \
-            if self.errors else {}
-        return DateColumns(*(array[rows] for array in self.arrays), errors=errors)
+        rows = np.fromiter(map(known.__getitem__, spellings), np.int64, len(spellings))[codes]
+        columns = [array[rows] for array in self.arrays]
+        errors = {}
+        if self.errors:
+            bad = np.flatnonzero(~columns[0])
+            errors = {i: self.errors[r] for i, r in zip(bad.tolist(), rows[bad].tolist(),
+                                                        strict=True)}
+        return DateColumns(*columns, errors=errors)
+
+    def _add(self, texts: list[str]) -> None:
+        """Read spellings not seen before, which have just been given the next rows."""
+        first_row = len(self.arrays[0])
+        count = len(texts)
+        ok, start, end = np.zeros(count, bool), np.full(count, None), np.full(count, None)
+        start_day, end_day = np.zeros(count, np.int64), np.zeros(count, np.int64)
+        precision = np.full(count, int(Precision.DAY))
+        qualifier = np.full(count, "", dtype=object)
+        plain, days, about = _plain_days(texts)
+        ok[plain] = True
+        start[plain] = end[plain] = days.astype(object)
+        start_day[plain] = end_day[plain] = days.astype(np.int64) + _EPOCH_ORDINAL
+        qualifier[plain] = np.where(about, Qualifier.ABOUT.value, Qualifier.ON.value)
+        rest = np.ones(count, bool)
+        rest[plain] = False
+        for i in np.flatnonzero(rest).tolist():
+            try:
+                found = parse_date(texts[i])
+            except DateError as exc:
+                self.errors[first_row + i] = exc
+                continue
+            ok[i], start[i], end[i] = True, found.start, found.end
+            start_day[i], end_day[i] = found.start.toordinal(), found.end.toordinal()
+            precision[i], qualifier[i] = int(found.precision), found.qualifier.value
+        self.arrays = tuple(np.concatenate([old, new]) for old, new in zip(
+            self.arrays, (ok, start, end, start_day, end_day, precision, qualifier),
+            strict=True))
+
+
+def _plain_days(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The days most exports write (05/01/2015, 5.1.15, 2015-01-05, 5 Jan 2015, each maybe with
+    a leading "?"), read and checked as arrays rather than one by one: their positions, days
+    (numpy dates) and whether each is marked uncertain. Other texts, and days that do not exist,
+    are left to :func:`parse_date`, which explains what is wrong."""
+    matches = list(map(_PLAIN_DAY.fullmatch, texts))
+    positions = [i for i, m in enumerate(matches) if m]
+    if not positions:
+        return np.zeros(0, np.intp), np.zeros(0, "datetime64[D]"), np.zeros(0, bool)
+    fields = [_plain_day_fields(matches[i].groups()) for i in positions]
+    year, month, day = (np.fromiter(column, np.int64, len(fields))
+                        for column in zip(*(f[:3] for f in fields), strict=True))
+    short = np.fromiter((f[3] for f in fields), bool, len(fields))
+    year = np.where(short, year + np.where(year < TWO_DIGIT_YEAR_PIVOT, 2000, 1900), year)
+    ok = (year >= 1900) & (year <= 2100) & (month >= 1) & (month <= 12) & (day >= 1)
+    # numpy's calendar: a day past the month's end rolls into the next month, so is caught.
+    months = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + \
+        np.where(ok, month - 1, 0)
+    days = months.astype("datetime64[D]") + np.where(ok, day - 1, 0)
+    ok &= days.astype("datetime64[M]") == months
+    about = np.fromiter((f[4] for f in fields), bool, len(fields))
+    return np.array(positions, dtype=np.intp)[ok], days[ok], about[ok]
 
 
 _PLAIN_DAY = re.compile(
@@ -419,9 +428,9 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # numpy counts days from 1970-01-
 _BOOK = _DateBook()
 
 
-def read_dates(texts: list[str]) -> DateColumns:
-    """Read many date cells, each distinct spelling once; texts that are not dates are listed in
-    ``errors`` rather than raised."""
+def read_dates(texts: Sequence[str]) -> DateColumns:
+    """Read many date cells, each distinct spelling once; cells that are not dates are listed in
+    ``errors`` by position rather than raised."""
     return _BOOK.read(texts)
 
 

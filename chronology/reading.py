@@ -7,6 +7,7 @@ workbooks. Everything is kept as text here; meaning is given in :mod:`chronology
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -163,8 +164,11 @@ def _read_csv(path: Path, table: RawTable,
         # pandas' C parser is many times faster than the csv module on large exports, and
         # faster again given the bytes with their encoding than given decoded text. dtype=object
         # keeps plain Python strings: pandas 3's string dtype is slow per element.
-        # utf-8-sig reads plain UTF-8 the same and drops a byte-order mark, as _decode did.
-        encoding = "utf-8-sig" if table.encoding == "utf-8" else table.encoding
+        # A UTF-8 byte-order mark is dropped, as _decode did, so the file is read as plain
+        # UTF-8: pandas reads that itself, while utf-8-sig goes through Python's decoder.
+        encoding = table.encoding
+        if encoding in ("utf-8", "utf-8-sig"):
+            data, encoding = data.removeprefix(codecs.BOM_UTF8), "utf-8"
         cells = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, dtype=object,
                             na_filter=False, skip_blank_lines=False, engine="c",
                             encoding=encoding)

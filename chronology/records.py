@@ -185,18 +185,15 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
             table.problem(code, message, hint, row=int(rows[i]), column=column,
                           severity=severity)
 
-    dates = Column(columns["date"])
-    read = read_dates(dates.uniques.tolist())
-    if read.errors:
-        where = dates.positions()
-        for code, error in read.errors.items():
-            if error.text:
-                report("date-invalid", str(error), error.hint, where[code], "date")
-            else:
-                report("date-missing", 'the "Date" is empty.', error.hint, where[code], "date")
-    dated = read.ok[dates.codes]
-    start_days = read.start_day[dates.codes]
-    end_days = read.end_day[dates.codes]
+    read = read_dates(columns["date"])
+    for i, error in read.errors.items():
+        if error.text:
+            report("date-invalid", str(error), error.hint, np.array([i]), "date")
+        else:
+            report("date-missing", 'the "Date" is empty.', error.hint, np.array([i]), "date")
+    dated = read.ok
+    start_days = read.start_day
+    end_days = read.end_day
     date_texts = columns["date"]
 
     times = blank
@@ -215,18 +212,15 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
 
     end_dates = constant(None, n)
     if "end_date" in mapping:
-        column = Column(columns["end_date"])
-        ends = read_dates(column.uniques.tolist())
-        given = column.uniques != ""  # a blank end date is no end date, not an error
-        if any(given[code] for code in ends.errors):
-            where = column.positions()
-            for code, error in ends.errors.items():
-                if given[code]:
-                    report("date-invalid", str(error), error.hint, where[code], "end_date")
-        has_end = (ends.ok & given)[column.codes]
-        end_dates[has_end] = ends.end[column.codes][has_end]
-        last_days = ends.end_day[column.codes]
         texts = columns["end_date"]
+        ends = read_dates(texts)
+        given = texts != ""  # a blank end date is no end date, not an error
+        for i, error in ends.errors.items():
+            if given[i]:
+                report("date-invalid", str(error), error.hint, np.array([i]), "end_date")
+        has_end = ends.ok & given
+        end_dates[has_end] = ends.end[has_end]
+        last_days = ends.end_day
         for i in np.flatnonzero(has_end & dated & (last_days < start_days)):
             report("end-before-start", f'the end date "{texts[i]}" is before the date '
                    f'"{date_texts[i]}".', "Swap the two dates or correct one of them.",
@@ -305,8 +299,8 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
         "id": ids, "agency": agencies, "code": constant(source.code, n),
         "file": constant(table.name, n), "row": rows.astype(np.int64),
         "ref": columns["ref"], "date_text": date_texts,
-        "date_start": read.start[dates.codes], "date_end": read.end[dates.codes],
-        "precision": read.precision[dates.codes], "qualifier": read.qualifier[dates.codes],
+        "date_start": read.start, "date_end": read.end,
+        "precision": read.precision, "qualifier": read.qualifier,
         "time": times, "end_date": end_dates, "source": columns["source"],
         "event": columns["event"], "action": columns["action"],
         "significance": columns["significance"], "kind": kinds,
