@@ -111,6 +111,8 @@ def _merge(parts: list[dict[str, np.ndarray]], agency_order: Sequence[str], link
     bounds = np.cumsum([0, *sizes])
     columns = {}
     for name in parts[0]:
+        if name == "_minute":  # wanted only for the order, now found
+            continue
         column = np.empty(len(order), dtype=parts[0][name].dtype)
         for part, start, end in zip(parts, bounds[:-1], bounds[1:], strict=True):
             column[place[start:end]] = part[name]
