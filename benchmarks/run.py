@@ -6,8 +6,8 @@
 3. HTML build of a review with a 5,000-event chronology, against a bare Sphinx project that shows
    the same rows with the csv-table directive (target: at most 0.5).
 
-Timings are medians of several runs after a warm-up; the date caches are cleared before each run
-so every run reads every date spelling afresh.
+Timings are medians of several runs after a warm-up, ours and the baseline's taken in turn; the
+date caches are cleared before each run so every run reads every date spelling afresh.
 """
 
 from __future__ import annotations
@@ -28,14 +28,18 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
 
-def median_seconds(function, runs: int) -> float:
-    function()  # warm-up: imports, file cache
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def paired_medians(ours, theirs, runs: int) -> tuple[float, float]:
+    """Median times of two functions run in turn, so that both meet the same spells of a busy
+    machine: timed one block after the other, a ratio moved by a quarter between runs."""
+    ours(), theirs()  # warm-up: imports, file cache
+    times: tuple[list[float], list[float]] = ([], [])
+    for run in range(runs):
+        pair = ((ours, times[0]), (theirs, times[1]))
+        for function, kept in pair if run % 2 else reversed(pair):
+            started = time.perf_counter()
+            function()
+            kept.append(time.perf_counter() - started)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def engine(paths):
@@ -107,12 +111,10 @@ def html_builds(folder: Path, runs: int) -> tuple[float, float]:
     theirs = [sys.executable, "-m", "sphinx", "-q", "-E", "-b", "html", str(bare),
               str(folder / "out-bare")]
 
-    def timed(command):
-        def run():
-            subprocess.run(command, check=True, capture_output=True, cwd=folder)
-        return median_seconds(run, runs)
+    def build(command):
+        return lambda: subprocess.run(command, check=True, capture_output=True, cwd=folder)
 
-    return timed(ours), timed(theirs)
+    return paired_medians(build(ours), build(theirs), runs)
 
 
 WHOLE_ENGINE = """
@@ -133,17 +135,17 @@ plain_pandas(sorted(Path({data!r}).glob("*.csv")))
 
 def whole_process(data: Path, runs: int) -> tuple[float, float]:
     """The same comparison as whole processes, imports included: what a user waits for."""
-    def timed(code):
+    def process(code):
         command = [sys.executable, "-c", code.format(here=str(HERE), data=str(data))]
-        return median_seconds(lambda: subprocess.run(command, check=True), runs)
-    return timed(WHOLE_ENGINE), timed(WHOLE_PANDAS)
+        return lambda: subprocess.run(command, check=True)
+    return paired_medians(process(WHOLE_ENGINE), process(WHOLE_PANDAS), runs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--agencies", type=int, default=12)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -151,8 +153,8 @@ def main() -> None:
         data = scratch / "data"
         paths = generate(data, args.events, args.agencies)
         print(f"Data: {args.events:,} events in {args.agencies} CSV files")
-        ours = median_seconds(lambda: engine(paths), args.runs)
-        base = median_seconds(lambda: plain_pandas(paths), args.runs)
+        ours, base = paired_medians(lambda: engine(paths), lambda: plain_pandas(paths),
+                                    args.runs)
         print(f"1. load+validate+merge: {ours:.3f} s; pandas read+concat+sort: {base:.3f} s; "
               f"ratio {ours / base:.2f} (target <= 2.0)")
         ours_whole, base_whole = whole_process(data, args.runs)
