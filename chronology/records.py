@@ -258,14 +258,16 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
                        f"{rows[first_use[ref]]}.", "Give each row its own reference.",
                        np.array([i]), "ref")
 
-    for name in ("event", "action", "comment", "source") if table.may_contain("=<") else ():
-        formulas, markup = _formulas_and_markup(columns[name])
-        report("formula-text", 'the cell starts with "=" and would run as a formula in Excel; '
-               "it is kept as text.", 'Remove the "=" if it is not meant.', formulas, name,
-               Severity.WARNING)
-        report("markup-text", "the cell contains markup such as <b> or <script>; it is shown as "
-               "written, never run.", "Remove the markup if it is not meant.", markup, name,
-               Severity.WARNING)
+    # One search of the file spares looking at each cell: most files have neither "=" nor "<".
+    if table.may_contain("=<"):
+        for name in ("event", "action", "comment", "source"):
+            formulas, markup = _formulas_and_markup(columns[name])
+            report("formula-text", 'the cell starts with "=" and would run as a formula in Excel; '
+                   "it is kept as text.", 'Remove the "=" if it is not meant.', formulas, name,
+                   Severity.WARNING)
+            report("markup-text", "the cell contains markup such as <b> or <script>; it is shown as "
+                   "written, never run.", "Remove the markup if it is not meant.", markup, name,
+                   Severity.WARNING)
 
     in_period = np.ones(n, dtype=bool)
     if period is not None:
