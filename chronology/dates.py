@@ -329,21 +329,21 @@ class _DateBook:
         self.clear()
 
     def clear(self) -> None:
-        self.row: dict[str, int] = {}  # the book's row of each spelling
+        self.spellings = np.zeros(0, dtype=object)  # the book's rows, by spelling
         self.errors: dict[int, DateError] = {}
         self.arrays = tuple(np.zeros(0, dtype) for dtype in self.DTYPES)
 
     def read(self, texts: Sequence[str]) -> DateColumns:
-        # Each distinct cell is looked up once: pandas finds them far faster than a dict would
-        # find every cell, as most cells repeat a spelling already seen in the same file.
-        codes, spellings = pd.factorize(np.asarray(texts, dtype=object))
-        spellings = spellings.tolist()
-        known = self.row
-        new = [text for text in spellings if text not in known]
-        if new:
-            known.update(zip(new, range(len(known), len(known) + len(new)), strict=True))
-            self._add(new)
-        rows = np.fromiter(map(known.__getitem__, spellings), np.int64, len(spellings))[codes]
+        # The book's spellings and the cells numbered together by pandas, in one pass in C: a
+        # cell's number is then its row in the book, and numbers past the book are new spellings
+        # in order. Far faster than a dict lookup per cell, or per distinct cell.
+        known = len(self.spellings)
+        cells = np.concatenate([self.spellings, np.asarray(texts, dtype=object)])
+        codes, spellings = pd.factorize(cells, use_na_sentinel=False)
+        rows = codes[known:]
+        if len(spellings) > known:
+            self._add(spellings[known:].tolist())
+            self.spellings = spellings
         columns = [array[rows] for array in self.arrays]
         errors = {}
         if self.errors:
