@@ -159,7 +159,9 @@ def _read_csv(path: Path, table: RawTable,
     table.text = text
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
-    trimmed = _cells_trimmed(text, delimiter)
+    # UTF-8 and Windows-1252 write ASCII text as the same bytes, so those can be looked at.
+    plain = table.encoding in ("utf-8", "utf-8-sig", "cp1252") and len(data) == len(text)
+    trimmed = _cells_trimmed(text, delimiter, data if plain else None)
     try:
         # pandas' C parser is many times faster than the csv module on large exports, and
         # faster again given the bytes with their encoding than given decoded text. dtype=object
@@ -192,23 +194,28 @@ def _read_csv(path: Path, table: RawTable,
 _OTHER_SPACES = "\t\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
-def _cells_trimmed(text: str, delimiter: str) -> bool:
+def _cells_trimmed(text: str, delimiter: str, encoded: bytes | None = None) -> bool:
     """True when no cell of the CSV ``text`` can start or end with a space, so none needs trimming.
 
     Trimming looks at every cell, and most exports have nothing to trim. In plain ASCII text
     without quotes a cell ends only at a delimiter, a line break or the end of the text, so
-    looking at the characters either side of those settles it for the whole file at once.
+    looking at the characters either side of each space settles it for the whole file at once.
     Anything else (quotes, tabs in cells, other scripts) is left to trimming cell by cell.
+    ``encoded`` is the text's bytes when the file's own bytes are those (an ASCII-compatible
+    encoding with no byte-order mark), which spares encoding the text again.
     """
     if not text or not text.isascii() or '"' in text:
         return False
     if any(c in text for c in _OTHER_SPACES if c != delimiter):
         return False
-    codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    space = codes == ord(" ")
-    edge = (codes == ord(delimiter)) | (codes == ord("\n")) | (codes == ord("\r"))
-    return not (space[0] or space[-1] or (space[1:] & edge[:-1]).any()
-                or (space[:-1] & edge[1:]).any())
+    codes = np.frombuffer(encoded if encoded is not None else text.encode("ascii"), np.uint8)
+    spaces = np.flatnonzero(codes == ord(" "))
+    if not len(spaces):
+        return True
+    if spaces[0] == 0 or spaces[-1] == len(codes) - 1:
+        return False
+    around = np.concatenate([codes[spaces - 1], codes[spaces + 1]])
+    return not ((around == ord(delimiter)) | (around == ord("\n")) | (around == ord("\r"))).any()
 
 
 def _cell_text(value: object) -> str:
