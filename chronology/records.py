@@ -346,6 +346,13 @@ def _formulas_and_markup(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(formula), np.flatnonzero(markup & ~formula)
 
 
+def _numbered(refs: list[str], joined: str) -> bool:
+    """Whether every reference is a number in ASCII digits; ``joined`` is them joined by "\\n"."""
+    return (joined.isascii() and joined.count("\n") == len(refs) - 1
+            and joined.replace("\n", "").isdigit() and "\n\n" not in joined
+            and joined[0] != "\n" and joined[-1] != "\n")
+
+
 def _ref_key(ref: str) -> str | None:
     """The part of an event ID taken from the agency's own reference; None when there is none."""
     if ref.isdigit():
@@ -363,10 +370,16 @@ def _event_ids(code: str, refs: list[str], refs_unique: bool, dates: np.ndarray,
     text as well); otherwise a short hash of the date, time and event text.
     """
     prefix = f"{code}-"
-    if "".join(refs).isdigit() and "" not in refs:  # the usual case, numbered rows
-        ids = [prefix + ref.zfill(3) for ref in refs]  # "7" -> "POL-007"
+    joined = "\n".join(refs)
+    if _numbered(refs, joined):  # the usual case: "7" -> "POL-007"
+        # Made by one split in C rather than a string at a time, then the few short numbers
+        # padded.
+        ids = (prefix + joined.replace("\n", "\n" + prefix)).split("\n")
+        ends = np.flatnonzero(np.frombuffer(joined.encode("ascii") + b"\n", np.uint8) == 10)
+        for i in np.flatnonzero(np.diff(ends, prepend=-1) < 4).tolist():
+            ids[i] = prefix + refs[i].zfill(3)
         # Different numbers stay different once padded, unless one was written with a 0 first.
-        if refs_unique and "\x000" not in "\x00" + "\x00".join(refs):
+        if refs_unique and joined[:1] != "0" and "\n0" not in joined:
             return _array(ids)
     else:
         keys = list(map(_ref_key, refs))

@@ -52,6 +52,9 @@ def test_agency_references_make_ids(tmp_path):
     (["7", "007", "07"], ["POL-007", "POL-007.2", "POL-007.3"]),  # one number written 3 ways
     (["7", "8", "7"], ["POL-007", "POL-008", "POL-007.2"]),
     (["0", "000"], ["POL-000", "POL-000.2"]),
+    (["100", "5", "99", "1000", "42"], ["POL-100", "POL-005", "POL-099", "POL-1000", "POL-042"]),
+    (['"1\n2"', "3"], ["POL-1-2", "POL-003"]),  # a line break in a reference is not a number
+    (["\u0663", "4"], ["POL-00\u0663", "POL-004"]),  # digits of other scripts are numbers too
 ])
 def test_numbered_references_make_distinct_ids(tmp_path, refs, ids):
     rows = [f"{ref},0{day}/05/2015,,Log,Call {day}.," for day, ref in enumerate(refs, 1)]
