@@ -157,7 +157,8 @@ def _read_csv(path: Path, table: RawTable,
     if text is None:
         return None
     table.text = text
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")  # not split(): that would copy the rest of the file
+    first_line = text if end < 0 else text[:end]
     delimiter = max(",;\t", key=first_line.count)
     # UTF-8 and Windows-1252 write ASCII text as the same bytes, so those can be looked at.
     plain = table.encoding in ("utf-8", "utf-8-sig", "cp1252") and len(data) == len(text)
