@@ -371,7 +371,7 @@ def _event_ids(code: str, refs: list[str], refs_unique: bool, dates: np.ndarray,
     """
     prefix = f"{code}-"
     joined = "\n".join(refs)
-    if _numbered(refs, joined):  # the usual case: "7" -> "POL-007"
+    if _numbered(refs, joined) and "\n" not in prefix:  # the usual case: "7" -> "POL-007"
         # Made by one split in C rather than a string at a time, then the few short numbers
         # padded.
         ids = (prefix + joined.replace("\n", "\n" + prefix)).split("\n")
