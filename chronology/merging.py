@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .distinct import bulk
+from .distinct import bulk, constant
 from .records import EVENT_COLUMNS, AgencyRecords, empty_events, frame
 
 #: Words that mark a meeting or visit several agencies attend, where one event is recorded by each.
@@ -29,6 +29,7 @@ CLASS_SEARCH_LIMIT = 256
 MIN_SHARED_WORDS = 0.3
 _NONE = np.iinfo(np.int64).max  # no match
 _FAR = np.iinfo(np.int32).max  # further apart than any window
+_NOT_CONSTANT = object()  # a column that holds different values in a part
 _STOP = frozenset("a an and the of to in on at for with by was were is from as".split())
 
 
@@ -71,12 +72,13 @@ def merge(records: Iterable[AgencyRecords], *, agency_order: Sequence[str] = (),
     in ``agency_order``, else alphabetical), then the row in the agency's file.
     """
     with bulk():
-        return _merge([r.columns for r in records if len(r)], agency_order, link_joint,
-                      joint_window_days)
+        kept = [r for r in records if len(r)]
+        return _merge([r.columns for r in kept], [r.constants for r in kept], agency_order,
+                      link_joint, joint_window_days)
 
 
-def _merge(parts: list[dict[str, np.ndarray]], agency_order: Sequence[str], link_joint: bool,
-           joint_window_days: int) -> pd.DataFrame:
+def _merge(parts: list[dict[str, np.ndarray]], constants: list[dict[str, object]],
+           agency_order: Sequence[str], link_joint: bool, joint_window_days: int) -> pd.DataFrame:
     if not parts:
         events = empty_events()
         events["joint"] = pd.Series(dtype=object)
@@ -109,9 +111,19 @@ def _merge(parts: list[dict[str, np.ndarray]], agency_order: Sequence[str], link
     place = np.empty(len(order), dtype=np.intp)
     place[order] = np.arange(len(order))
     bounds = np.cumsum([0, *sizes])
+    part_of = None  # each sorted event's part, found only if needed
     columns = {}
     for name in parts[0]:
         if name == "_minute":  # wanted only for the order, now found
+            continue
+        values = [c.get(name, _NOT_CONSTANT) for c in constants]
+        if all(v is not _NOT_CONSTANT for v in values):
+            if all(v is values[0] for v in values):  # one object throughout, such as ""
+                columns[name] = constant(values[0], len(order))
+                continue
+            if part_of is None:  # one object a part, such as the agency's code
+                part_of = np.repeat(np.arange(len(parts)), sizes)[order]
+            columns[name] = np.fromiter(values, object, len(values))[part_of]
             continue
         column = np.empty(len(order), dtype=parts[0][name].dtype)
         for part, start, end in zip(parts, bounds[:-1], bounds[1:], strict=True):

@@ -69,6 +69,9 @@ class AgencyRecords:
     source: Source
     columns: dict[str, np.ndarray]
     problems: list[Problem]
+    #: Columns in which every row holds the same object, by name: merge fills these rather than
+    #: reordering them row by row.
+    constants: dict[str, object] = field(default_factory=dict)
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -98,8 +101,8 @@ def _load(source: Source, period: tuple[date, date] | None, base: Path | None) -
     mapping = _map_headings(table, source)
     if mapping is None:
         return AgencyRecords(source, _no_events(), table.problems)
-    columns = _normalise(table, source, mapping, period)
-    return AgencyRecords(source, columns, _in_reading_order(table.problems))
+    columns, constants = _normalise(table, source, mapping, period)
+    return AgencyRecords(source, columns, _in_reading_order(table.problems), constants)
 
 
 def _in_reading_order(problems: list[Problem]) -> list[Problem]:
@@ -165,8 +168,8 @@ def _map_headings(table: RawTable, source: Source) -> dict[str, int] | None:
 
 
 def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
-               period: tuple[date, date] | None) -> dict[str, np.ndarray]:
-    """Check every cell and build the events' columns.
+               period: tuple[date, date] | None) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+    """Check every cell and build the events' columns, and say which hold one value throughout.
 
     Each check runs once per distinct value of its column (see :mod:`chronology.distinct`);
     rows are visited one by one only to report a problem.
@@ -310,10 +313,20 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
         # Not shown: whole numbers that merge sorts on, far faster than dates and text.
         "_day": start_days, "_minute": minutes,
     }
+    constants: dict[str, object] = {"code": source.code, "file": table.name}
+    constants.update((name, "") for name in FIELD_NAMES if data.get(name) is blank)
+    if "agency" not in mapping:
+        constants["agency"] = source.agency
+    if "source" not in mapping and source.source:
+        constants["source"] = source.source
+    if "end_date" not in mapping:
+        constants["end_date"] = None
+    if not extra_columns:
+        constants["extras"] = NO_EXTRAS
     # Rows whose date could not be read cannot be placed in time: they are reported, not kept.
     if not dated.all():
         data = {k: v[dated] for k, v in data.items()}
-    return data
+    return data, constants
 
 
 def _array(items: list) -> np.ndarray:

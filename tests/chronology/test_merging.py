@@ -226,3 +226,28 @@ def test_joint_events_need_three_words_in_ten(tmp_path, monkeypatch, limit):
     # 3 of 10 words in common is enough; 2 of 10 is not.
     assert joint["POL-001"] == ("SOC-001",)
     assert joint["SOC-001"] == ("HEA-001", "POL-001")
+
+
+def test_merged_rows_keep_every_column_of_their_own_file(tmp_path):
+    # Columns that hold one value throughout a file (its code, an unmapped field, a constant
+    # source) are filled rather than reordered: each row must still carry its own file's values.
+    police = write(tmp_path, "police.csv", ["1,05/05/2015,,Log,Police one.,",
+                                            "2,07/05/2015,,Log,Police two.,"])
+    health = write(tmp_path, "health.csv", ["1,06/05/2015,,Health one.,x", "2,08/05/2015,,"
+                                            "Health two.,"], heading="Ref,Date,Time,Event,Extra")
+    health.source, health.code = "GP record", "GPR"
+    school = write(tmp_path, "school.csv", ["1,04/05/2015,Register,School one.,Pupil,late",
+                                            "2,09/05/2015,Register,School two.,Staff,"],
+                   heading="Ref,Date,Source,Event,Agency,End date")
+    loaded = [load(police), load(health), load(school)]
+    merged = merge(loaded)
+    assert list(merged["event"]) == ["School one.", "Police one.", "Health one.", "Police two.",
+                                     "Health two.", "School two."]
+    own = {row["event"]: row for records in loaded for row in records.events.to_dict("records")}
+    for row in merged.drop(columns="joint").to_dict("records"):
+        assert row == own[row["event"]]
+    assert list(merged["code"]) == ["SCH", "POL", "GPR", "POL", "GPR", "SCH"]
+    assert list(merged["agency"]) == ["Pupil", "Police", "Health", "Police", "Health", "Staff"]
+    assert list(merged["source"]) == ["Register", "Log", "GP record", "Log", "GP record",
+                                      "Register"]
+    assert [bool(e) for e in merged["extras"]] == [False, False, True, False, False, False]
