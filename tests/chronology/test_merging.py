@@ -6,9 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chronology.merging import Filter, find_gaps, merge, with_gaps
-from chronology.records import Source, load
+from chronology.records import Source, _Numbers, load
 
 
 def write(tmp_path: Path, name: str, rows: list[str],
@@ -251,3 +253,17 @@ def test_merged_rows_keep_every_column_of_their_own_file(tmp_path):
     assert list(merged["source"]) == ["Register", "Log", "GP record", "Log", "GP record",
                                       "Register"]
     assert [bool(e) for e in merged["extras"]] == [False, False, True, False, False, False]
+
+
+@given(st.lists(st.one_of(st.integers(0, 10**19).map(str), st.text("0123456789\n \u0663-P", max_size=4),
+                          st.integers(0, 99).map(lambda n: f"{n:03d}")), min_size=1, max_size=30))
+def test_references_read_as_numbers_only_when_each_is_one(refs):
+    numbers = _Numbers.read("\n".join(refs), len(refs))
+    plain = all(r.isascii() and r.isdigit() and len(r) <= 18 for r in refs)
+    if not plain:
+        assert numbers is None
+        return
+    assert numbers.values.tolist() == [int(r) for r in refs]
+    assert numbers.lengths.tolist() == [len(r) for r in refs]
+    assert numbers.leading_zero == any(r.startswith("0") for r in refs)
+    assert numbers.all_different() == (len({int(r) for r in refs}) == len(refs))
