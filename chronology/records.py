@@ -389,9 +389,11 @@ class _Numbers:
         digits[breaks] = 0
         if lengths.min() < 1 or lengths.max() > 18 or (digits > 9).any():
             return None
-        # Each digit times ten to the power of its place, counted from its reference's end.
-        places = np.repeat(starts + lengths, lengths + 1)[:len(codes)] - np.arange(len(codes)) - 1
-        values = np.add.reduceat(digits * 10 ** np.maximum(places, 0), starts)
+        # Digit by digit from the left, all references at once; a shorter one is left as it is.
+        values = np.zeros(count, dtype=np.int64)
+        for place in range(int(lengths.max())):
+            digit = digits[np.minimum(starts + place, len(codes) - 1)]
+            values = np.where(lengths > place, values * 10 + digit, values)
         return cls(values, lengths, bool((codes[starts] == 48).any()))
 
     def all_different(self) -> bool:
