@@ -339,7 +339,12 @@ class _DateBook:
         # in order. Far faster than a dict lookup per cell, or per distinct cell.
         known = len(self.spellings)
         cells = np.concatenate([self.spellings, np.asarray(texts, dtype=object)])
-        codes, spellings = pd.factorize(cells, use_na_sentinel=False)
+        # Cells are text, never missing ("" when empty), so pandas' default numbering, which
+        # would give a missing cell -1, is safe; asked to number missing cells too, pandas
+        # first looks at every cell for them.
+        codes, spellings = pd.factorize(cells)
+        if len(codes) and codes.min() < 0:
+            raise TypeError("date cells must be text; a cell is missing")
         rows = codes[known:]
         if len(spellings) > known:
             self._add(spellings[known:].tolist())

@@ -164,3 +164,13 @@ def test_reading_edge_days_at_once_agrees_with_reading_each():
     """Days at the edges of months, leap years, the two-digit-year window and the year range,
     where the batch reader's arithmetic could differ from the one-at-a-time reader."""
     assert_batch_agrees(EDGE_DAYS)
+
+
+def test_reading_dates_refuses_a_missing_cell_rather_than_misplacing_it():
+    import numpy as np
+
+    from chronology.dates import clear_caches, read_dates
+
+    clear_caches()
+    with pytest.raises(TypeError, match="date cells must be text"):
+        read_dates(np.array(["05/01/2015", None], dtype=object))
