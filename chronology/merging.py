@@ -194,13 +194,13 @@ def _link_joint_events(events: dict[str, np.ndarray], days: np.ndarray, agency: 
     sets = list(class_ids)
     # The best match per (candidate, other agency), as one number that is smallest for the most
     # words in common, then fewest days apart, then first in the chronology.
-    best = np.full(size * agencies, _NONE, dtype=np.int64)
     if len(sets) * agencies <= CLASS_SEARCH_LIMIT:
         overlap = np.array([[_overlap(x, y) for y in sets] for x in sets])
         unlike = np.unique(-overlap, return_inverse=True)[1].reshape(overlap.shape)
-        _nearest_by_class(keys, agency, classes, overlap, unlike.astype(np.int64), window_days,
-                          best)
+        best = _nearest_by_class(keys, agency, classes, overlap, unlike.astype(np.int64),
+                                 window_days, agencies)
     else:
+        best = np.full(size * agencies, _NONE, dtype=np.int64)
         _all_pairs(keys, agency, classes, sets, window_days, best)
     if (best == _NONE).all():
         return
@@ -244,14 +244,18 @@ def _all_pairs(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
 
 def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
                       overlap: np.ndarray, unlike: np.ndarray, window_days: int,
-                      best: np.ndarray) -> None:
-    """Fill ``best`` one (class, agency) group at a time.
+                      agencies: int) -> np.ndarray:
+    """The best match per (candidate, agency), found one (class, agency) group at a time.
 
     Every member of a group matches a given candidate equally well, so only the nearest member
-    either side of it can be the best: two binary searches instead of every pair.
+    either side of it can be the best: two binary searches instead of every pair. Candidates
+    on the same day with the same words get the same answers, so each such bucket asks once.
     """
     size = len(keys)
-    agencies = len(best) // size
+    _, first, bucket_of = np.unique(keys * (int(classes.max()) + 1) + classes,
+                                    return_index=True, return_inverse=True)
+    bucket_keys, bucket_classes = keys[first], classes[first]  # in key order, as keys are
+    best = np.full(len(first) * agencies, _NONE, dtype=np.int64)
     # Each group's members in key order: sorted by class, then agency, then key (stable).
     grouped = np.lexsort((keys, agency, classes))
     group_of = classes[grouped] * agencies + agency[grouped]
@@ -260,12 +264,12 @@ def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
         group_class, group_agency = int(classes[members[0]]), int(agency[members[0]])
         near = keys[members]
         run_start = np.searchsorted(near, near, side="left")  # first member on the same day
-        # Only candidates within the window of the group's first and last member can match.
-        lo = np.searchsorted(keys, near[0] - window_days, side="left")
-        hi = np.searchsorted(keys, near[-1] + window_days, side="right")
+        # Only buckets within the window of the group's first and last member can match.
+        lo = np.searchsorted(bucket_keys, near[0] - window_days, side="left")
+        hi = np.searchsorted(bucket_keys, near[-1] + window_days, side="right")
         alike = overlap[:, group_class] >= MIN_SHARED_WORDS
-        asking = lo + np.flatnonzero((agency[lo:hi] != group_agency) & alike[classes[lo:hi]])
-        wanted = keys[asking]
+        asking = lo + np.flatnonzero(alike[bucket_classes[lo:hi]])
+        wanted = bucket_keys[asking]
         at = np.searchsorted(near, wanted, side="left")  # first member on or after the day
         after = np.minimum(at, len(near) - 1)
         gap_after = np.where(at < len(near), near[after] - wanted, _FAR)
@@ -277,10 +281,13 @@ def _nearest_by_class(keys: np.ndarray, agency: np.ndarray, classes: np.ndarray,
         chosen = members[np.where(take_before, before, after)]
         close = distance <= window_days
         asking, distance, chosen = asking[close], distance[close], chosen[close]
-        preference = (unlike[classes[asking], group_class] * (window_days + 1) + distance) \
-            * size + chosen
+        preference = (unlike[bucket_classes[asking], group_class] * (window_days + 1)
+                      + distance) * size + chosen
         slots = asking * agencies + group_agency  # each slot once: no need for np.minimum.at
         best[slots] = np.minimum(best[slots], preference)
+    best = best.reshape(len(first), agencies)[bucket_of]
+    best[np.arange(size), agency] = _NONE  # never linked to an entry of its own agency
+    return best.ravel()
 
 
 @dataclass(frozen=True)
