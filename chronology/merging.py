@@ -103,7 +103,7 @@ def _merge(parts: list[dict[str, np.ndarray]], constants: list[dict[str, object]
            * len(parts) + np.repeat(files, sizes)) * (int(rows.max()) + 1) + rows
     when -= when.min()
     if (int(when.max()) + 1) * (int(who.max()) + 1) < 2**62:
-        order = np.argsort(when * (int(who.max()) + 1) + who)  # one key, each event's own
+        order = _radix_order(when * (int(who.max()) + 1) + who)  # one key, each event's own
     else:
         order = np.lexsort((who, when))
     # Each part's rows are written straight to their sorted places: reading each part in order
@@ -136,6 +136,21 @@ def _merge(parts: list[dict[str, np.ndarray]], constants: list[dict[str, object]
                            joint_window_days)
     columns["joint"] = joint
     return frame(columns)
+
+
+def _radix_order(keys: np.ndarray) -> np.ndarray:
+    """The order that sorts ``keys``, whole numbers from 0, 16 bits at a time.
+
+    numpy sorts 16-bit numbers by radix, in one pass each: three or four such passes take about
+    half the time of one comparison sort of the whole 64-bit keys.
+    """
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    shift, top = 16, int(keys.max()) if len(keys) else 0
+    while top >> shift:
+        digits = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digits, kind="stable")]
+        shift += 16
+    return order
 
 
 def _agency_codes(parts: list[dict[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

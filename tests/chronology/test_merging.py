@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from chronology.merging import Filter, find_gaps, merge, with_gaps
@@ -267,3 +267,19 @@ def test_references_read_as_numbers_only_when_each_is_one(refs):
     assert numbers.lengths.tolist() == [len(r) for r in refs]
     assert numbers.leading_zero == any(r.startswith("0") for r in refs)
     assert numbers.all_different() == (len({int(r) for r in refs}) == len(refs))
+
+
+BITS = st.lists(st.integers(0, 61), max_size=4).map(lambda bits: sum(1 << b for b in set(bits)))
+
+
+@example([1 << 16, 0])
+@example([1 << 48, 1 << 32, 1 << 16, 1])
+@given(st.lists(st.one_of(st.integers(0, 2**62 - 1), st.integers(0, 70_000), BITS),
+                max_size=300))
+def test_radix_order_sorts_as_numpy_does(numbers):
+    import numpy as np
+
+    from chronology.merging import _radix_order
+
+    keys = np.array(numbers, dtype=np.int64)
+    assert _radix_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
