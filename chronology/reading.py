@@ -140,7 +140,7 @@ def _decode(data: bytes, table: RawTable, encoding: str | None) -> str | None:
 def _read_csv(path: Path, table: RawTable,
               encoding: str | None) -> tuple[pd.DataFrame, np.ndarray | None, bool] | None:
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # not strip(), which would copy the whole file
         table.problem("file-empty", "the file is empty.",
                       "Export the chronology again; it should have a heading row and one row "
                       "per event.")
