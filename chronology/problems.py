@@ -74,11 +74,12 @@ class InputError(CaseReviewError):
 def display_path(path: Path | str, base: Path | None = None) -> str:
     """Name a file the way the user is likely to recognise it (relative where possible)."""
     path = Path(path)
+    resolved = path.resolve()  # once: each resolve asks the file system about every folder
     for root in (base, Path.cwd()):
         if root is None:
             continue
         try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
+            return resolved.relative_to(root.resolve()).as_posix()
         except ValueError:
             continue
     return path.as_posix()
