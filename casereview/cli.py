@@ -427,7 +427,7 @@ def chronology_check(paths: tuple[Path, ...], encoding: str | None, strict: bool
         errors = len(result.errors)
         warnings = len(result.problems) - errors
         failed |= bool(errors) or (strict and bool(warnings))
-        click.echo(f"{display_path(result.source.path)}: {len(result.events)} events, "
+        click.echo(f"{display_path(result.source.path)}: {len(result)} events, "
                    f"{errors} {'error' if errors == 1 else 'errors'}, "
                    f"{warnings} {'warning' if warnings == 1 else 'warnings'}")
     if failed:

@@ -75,7 +75,10 @@ class AgencyRecords:
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        return frame(self.columns)
+        """The events as a frame of their own: the columns are copied, since several share one
+        array (every blank field, for one) and merge reads them, so a change made to the frame
+        in place must reach neither another column nor the merged chronology."""
+        return frame({name: values.copy() for name, values in self.columns.items()})
 
     def __len__(self) -> int:
         return len(self.columns["id"])

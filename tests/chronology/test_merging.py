@@ -283,3 +283,13 @@ def test_radix_order_sorts_as_numpy_does(numbers):
 
     keys = np.array(numbers, dtype=np.int64)
     assert _radix_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+def test_changing_an_agency_frame_changes_no_other_column_and_not_the_merge(tmp_path):
+    # Blank fields share one array in the loaded records: a panel's script that edits the frame
+    # in place must not see the edit turn up in another column, or in the merged chronology.
+    records = load(write(tmp_path, "police.csv", ["1,05/05/2015,,Log,Call.,"]))
+    events = records.events
+    events.loc[0, "kind"] = "fact"
+    assert (events.at[0, "kind"], events.at[0, "comment"]) == ("fact", "")
+    assert merge([records]).at[0, "kind"] == ""
