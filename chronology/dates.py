@@ -414,13 +414,16 @@ def _plain_days(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _fixed_width_days(texts: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """Which texts are written DD/MM/YYYY (or with "." or "-") or YYYY-MM-DD, the forms the
-    guidance asks for and most systems export, and their fields as for :func:`_plain_days`.
+    """Which texts are written DD/MM/YYYY (or with "." or "-") or YYYY-MM-DD, maybe after a
+    "?", the forms the guidance asks for and most systems export, and their fields as for
+    :func:`_plain_days`.
 
     Read a character place at a time with numpy, which spares a regular expression per text.
-    Each text is cut to eleven characters here, so one longer than ten cannot pass.
+    Each text is cut to twelve characters here, so one longer than eleven cannot pass.
     """
-    chars = np.array(texts, dtype="<U11").view(np.uint32).reshape(len(texts), 11)
+    chars = np.array(texts, dtype="<U12").view(np.uint32).reshape(len(texts), 12)
+    about = chars[:, 0] == ord("?")
+    chars = np.where(about[:, None], chars[:, 1:], chars[:, :11])  # the date after any "?"
     values = chars.astype(np.int64) - ord("0")
     digit = (values >= 0) & (values <= 9)
     ten = chars[:, 10] == 0
@@ -441,8 +444,8 @@ def _fixed_width_days(texts: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, .
     year = np.where(first, number(6, 7, 8, 9), number(0, 1, 2, 3))
     month = np.where(first, number(3, 4), number(5, 6))
     day = np.where(first, number(0, 1), number(8, 9))
-    no = np.zeros(len(v), dtype=bool)  # four-digit years, and no "?"
-    return fixed, (year, month, day, no, no)
+    short = np.zeros(len(v), dtype=bool)  # two-digit years: none, every year here has four
+    return fixed, (year, month, day, short, about[fixed])
 
 
 _PLAIN_DAY = re.compile(

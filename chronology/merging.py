@@ -90,7 +90,7 @@ def _merge(parts: list[dict[str, np.ndarray]], constants: list[dict[str, object]
     # Two whole-number keys hold the whole order; each part is worked out once per distinct
     # value, far faster than sorting dates and strings.
     when = (joined("_day") * 4 + joined("precision")) * 2048 + joined("_minute") + 1
-    agency_codes, agencies = _agency_codes(parts)
+    agency_codes, agencies = _agency_codes(parts, constants)
     rank = {name: i for i, name in enumerate(agency_order)}
     listed = np.array([rank.get(a, len(rank)) for a in agencies], dtype=np.int64)
     # Parts in order of file name, then as given: every event's key is then its own.
@@ -153,9 +153,11 @@ def _radix_order(keys: np.ndarray) -> np.ndarray:
     return order
 
 
-def _agency_codes(parts: list[dict[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+def _agency_codes(parts: list[dict[str, np.ndarray]],
+                  constants: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray]:
     """A number for each event's agency, and the agencies by number."""
-    if all((p["agency"] == p["agency"][0]).all() for p in parts):  # usual: one agency a file
+    if all("agency" in c or (p["agency"] == p["agency"][0]).all()  # usual: one agency a file
+           for p, c in zip(parts, constants, strict=True)):
         codes, agencies = pd.factorize(np.array([p["agency"][0] for p in parts], dtype=object))
         return np.repeat(codes, [len(p["agency"]) for p in parts]), agencies
     return pd.factorize(np.concatenate([p["agency"] for p in parts]))
