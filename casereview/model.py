@@ -309,9 +309,12 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
                     'Add [[documents]] with source = "management-review.md" and a title.')
 
     sources = []
+    coded: dict[str, tuple[str, int]] = {}  # each code in use: its agency and entry
     for nth, entry in enumerate(_array(data, "records", checker)):
         values = checker.values(entry, _RECORD_KEYS, table="records", nth=nth,
                                 label=f"records, entry {nth + 1}")
+        if "agency" in values:
+            _check_code(values, coded, checker, nth)
         if "file" in values and not (root / values["file"]).is_file():
             checker.add("file-missing", "file", f'records file "{values["file"]}" does not exist '
                         f"in {display_path(root, base)}.", "Check the file name, or remove the "
@@ -391,6 +394,29 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         restricted_names=restricted,
         warnings=checker.problems,
     )
+
+
+def _check_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], checker: _Checker,
+                nth: int) -> None:
+    """An agency's code begins each of its event IDs (POL-007), so it must be plain letters and
+    digits, and no two files may share one: their events would share IDs."""
+    given = "code" in values
+    code = values["code"] if given else agency_code(values["agency"])
+    key = "code" if given else "agency"
+    if given and not re.fullmatch(r"[A-Za-z0-9]+", code):
+        checker.add("code-invalid", key, f'the code "{code}" can hold only letters and digits: it '
+                    f"begins every event ID of {values['agency']}, as in {code}-007.",
+                    'Write it as letters and digits only, such as code = "POL".',
+                    table="records", nth=nth)
+        return
+    first, first_nth = coded.setdefault(code.casefold(), (values["agency"], nth))
+    if first_nth != nth:
+        made = "" if given else " (made from the agency's name)"
+        checker.add("code-duplicate", key, f'the code "{code}"{made} is also used for the records '
+                    f"of {first} (entry {first_nth + 1}), so events in both files would share "
+                    f"IDs such as {code}-001.",
+                    'Give each [[records]] entry a code of its own, such as code = "POL" for '
+                    'police and code = "PRB" for probation.', table="records", nth=nth)
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError, checker: _Checker) -> Problem:

@@ -109,3 +109,25 @@ def test_unknown_key_is_a_warning(workspace):
         'reviews/case/review.toml:7:markng: warning [key-unknown] "markng" is not a setting '
         "casereview knows. Check the spelling, or remove the line."
     ]
+
+
+def test_records_codes_are_plain_and_each_file_has_its_own(workspace):
+    edit(workspace, r'^code = "PRB"$', 'code = "P-R"')
+    path = workspace / "review.toml"
+    path.write_text(path.read_text() + '\n[[records]]\nagency = "Northshire Police"\n'
+                    'file = "records/probation.csv"\n\n[[records]]\nagency = "Northshire Probation"\n'
+                    'file = "records/probation.csv"\n\n[[records]]\nagency = "Health"\ncode = "nor"\n'
+                    'file = "records/probation.csv"\n')
+    hint = ('Give each [[records]] entry a code of its own, such as code = "POL" for police and '
+            'code = "PRB" for probation.')
+    assert messages(workspace) == [
+        'reviews/case/review.toml:26:records.code: error [code-invalid] the code "P-R" can hold '
+        "only letters and digits: it begins every event ID of Probation, as in P-R-007. Write it "
+        'as letters and digits only, such as code = "POL".',
+        'reviews/case/review.toml:34:records.agency: error [code-duplicate] the code "NOR" (made '
+        "from the agency's name) is also used for the records of Northshire Police (entry 2), so "
+        f"events in both files would share IDs such as NOR-001. {hint}",
+        'reviews/case/review.toml:39:records.code: error [code-duplicate] the code "nor" is also '
+        "used for the records of Northshire Police (entry 2), so events in both files would "
+        f"share IDs such as nor-001. {hint}",
+    ]
