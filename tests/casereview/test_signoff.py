@@ -205,3 +205,34 @@ def test_submit_refused_after_a_change(signed):
     assert result.exit_code == 1
     assert "[submit-refused]" in result.output and "index.md: error [source-changed]" in \
         result.output
+
+
+def make_pkcs12(folder, passphrase: bytes) -> tuple:
+    """The key and certificate in one .p12 file, as an organisation's certificate often comes."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key_path, cert_path = make_certificate(folder, name="Lee Cole")
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    path = folder / "lee-cole.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"Lee Cole", key, cert, None, serialization.BestAvailableEncryption(passphrase)))
+    return path, cert_path
+
+
+def test_sign_with_a_pkcs12_file(ready, tmp_path):
+    p12, cert = make_pkcs12(tmp_path, b"correct horse")
+    runner = CliRunner()
+    args = ["signoff", "reviews/child-q", "--name", "Lee Cole", "--role", "Chief Officer",
+            "--pkcs12", str(p12)]
+    both = runner.invoke(cli, [*args, "--key", str(cert), "--cert", str(cert)])
+    assert both.exit_code == 2 and "give either --pkcs12 or --key with --cert" in both.output
+    wrong = runner.invoke(cli, args, env={"CASEREVIEW_KEY_PASSPHRASE": "wrong"})
+    assert wrong.exit_code == 1 and "[key-unreadable]" in wrong.output
+    assert "lee-cole.p12" in wrong.output and "Traceback" not in wrong.output
+    right = runner.invoke(cli, args, env={"CASEREVIEW_KEY_PASSPHRASE": "correct horse"})
+    assert right.exit_code == 0, right.output
+    assert "Signed off by Lee Cole, Chief Officer: digitally signed." in right.output
+    latest, problems = verify_signoff(ready, trust_roots=[cert])
+    assert problems == [] and latest is not None
+    assert json.loads((latest.folder / "signoff.json").read_text())["digitally_signed"] is True
