@@ -22,7 +22,7 @@ from chronology.dates import DateError, Precision, parse_date
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 from chronology.reading import read_table
 
-from .model import Review
+from .model import DEFAULT_MARKING, Review
 
 PLAN_FILE = "actions.csv"
 HISTORY_FILE = "actions-history.jsonl"
@@ -485,6 +485,25 @@ def register_markdown(figures: Register, chart: str | None) -> str:
     return "\n".join(parts) + "\n"
 
 
+#: UK government security classifications, least protective first.
+_CLASSIFICATIONS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
+
+
+def register_marking(reviews: list[Review]) -> str:
+    """The register's protective marking: the reviews' own when they agree, else the most
+    protective of them; every marking, side by side, if one is not a known classification."""
+    markings = list(dict.fromkeys(r.marking.strip() for r in reviews if r.marking.strip()))
+    if not markings:
+        return DEFAULT_MARKING
+    if len(markings) == 1:
+        return markings[0]
+    ranks = [_CLASSIFICATIONS.index(m.upper()) if m.upper() in _CLASSIFICATIONS else None
+             for m in markings]
+    if None in ranks:
+        return " / ".join(markings)
+    return markings[ranks.index(max(ranks))]
+
+
 def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
                    today: date | None = None, pdf: bool = True,
                    progress=lambda message: None) -> tuple[Path, list[Path]]:
@@ -504,6 +523,7 @@ def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
         (source / "index.md").write_text(register_markdown(
             figures, "open-actions.png" if points else None), encoding="utf-8")
         overrides = {"project": "Action plan register", "root_doc": "index",
+                     "casereview_marking": register_marking(reviews),
                      "today": f"{figures.today.day} {figures.today:%B %Y}",
                      "html_title": "Action plan register",
                      "latex_documents": [("index", "action-register.tex", "Action plan register",

@@ -85,14 +85,13 @@ def published_documents(review: Review, edition: str) -> list:
     return [d for d in review.documents if d.public] if edition == "public" else review.documents
 
 
-def _latex_preamble(review: Review, marking: str) -> str:
+def _latex_preamble(marking: str, version: str | None) -> str:
     marking = latex_escape(marking)
-    version = latex_escape(review.version)
+    version = "" if version is None else r"\ \textbar\ Version " + latex_escape(version)
     style = (r"\fancyhf{}"
              r"\fancyhead[C]{\small\textbf{" + marking + "}}"
              r"\fancyfoot[C]{\small\textbf{" + marking + r"}\\[1pt]\footnotesize\@title"
-             r"\ \textbar\ Version " + version +
-             r"\ \textbar\ Page \thepage\ of \pageref*{LastPage}}"
+             + version + r"\ \textbar\ Page \thepage\ of \pageref*{LastPage}}"
              r"\renewcommand{\headrulewidth}{0.4pt}\renewcommand{\footrulewidth}{0.4pt}")
     # Sphinx's classes switch between the "normal", "plain" and "empty" page styles; all three
     # carry the marking so that no page, title page included, is ever without it.
@@ -134,8 +133,10 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.templates_path = [*config.templates_path, str(THEME_DIR / "templates")]
     config.html_static_path = [*config.html_static_path, str(THEME_DIR / "static")]
     review_file = Path(app.srcdir) / REVIEW_FILE
-    if not review_file.is_file():
-        return  # a plain Sphinx project, such as docs/
+    if not review_file.is_file():  # a plain Sphinx project, such as docs/ or the action register
+        if config.casereview_marking:
+            _mark(config, config.casereview_marking, None)
+        return
     config.casereview_review = str(Path(app.srcdir))
     review = current_review(config)
     public = config.casereview_edition == "public"
@@ -153,16 +154,21 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.casereview_numbered_documents = [d.docname for d in documents if d.numbered]
     config.latex_documents = [(d.docname, f"{d.stem}.tex", d.title, review.reviewer.name, "howto")
                               for d in documents]
+    _mark(config, marking, review.version)
+    config.latex_elements = {**config.latex_elements, "maketitle": _latex_title(review)}
+    config.html_title = review.title
+
+
+def _mark(config: Config, marking: str, version: str | None) -> None:
+    """The protective marking at the top and foot of every page, in HTML and PDF."""
     elements = dict(config.latex_elements)
     elements.update({
         "extrapackages": elements.get("extrapackages", "") + "\n\\usepackage{lastpage}",
-        "preamble": _latex_preamble(review, marking) + "\n" + elements.get("preamble", ""),
-        "maketitle": _latex_title(review),
+        "preamble": _latex_preamble(marking, version) + "\n" + elements.get("preamble", ""),
     })
     config.latex_elements = elements
-    config.html_title = review.title
     context = dict(config.html_context)
-    context.update(casereview_marking=marking, casereview_version=review.version)
+    context.update(casereview_marking=marking, casereview_version=version or "")
     config.html_context = context
 
 
@@ -481,6 +487,8 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("casereview_draft", True, "env", types=[bool])
     app.add_config_value("casereview_edition", "restricted", "env", types=[str])
     app.add_config_value("casereview_signoff", {}, "env", types=[dict])
+    # For a project with no review.toml, such as the action register: its protective marking.
+    app.add_config_value("casereview_marking", "", "env", types=[str])
     app.add_role("person", PersonRole())
     app.add_role("actions", ActionsRole())
     app.add_directive("action-plan", ActionPlanDirective)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from casereview.actions import ActionError, history, load_plan, register, update
 from casereview.cli import cli
 from casereview.model import load_review
-from tests.conftest import chronology_tables, make_workspace
+from tests.conftest import chronology_tables, make_workspace, pdf_pages
 
 HEAD = ("Recommendation ID,Recommendation,Action ID,Action,Owner,Agency,Target date,"
         "Intended outcome,How reviewed,Status,RAG,Evidence,Last updated,Immediate,Source\n")
@@ -208,8 +208,27 @@ def test_register_figures_across_a_workspace(tmp_path, monkeypatch):
                                ["Health", "2", "1", "1", "1"],
                                ["Police", "1", "0", "1", "1"],
                                ["Probation", "3", "1", "2", "1"]]
-    assert (tmp_path / "_build/action-register/pdf/action-register.pdf").is_file()
+    # The register holds case details: the reviews' protective marking on every page.
+    assert re.findall(r'<div class="protective-marking[^"]*"[^>]*>([^<]*)</div>', html) == [
+        "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"]
+    pages = pdf_pages(tmp_path / "_build/action-register/pdf/action-register.pdf")
+    assert pages and all(page.count("OFFICIAL-SENSITIVE") == 2 for page in pages)
     assert chronology_tables(html) == []
+
+
+@pytest.mark.parametrize("markings, expected", [
+    ([], "OFFICIAL-SENSITIVE"),
+    (["OFFICIAL", "OFFICIAL"], "OFFICIAL"),
+    (["OFFICIAL", "OFFICIAL-SENSITIVE"], "OFFICIAL-SENSITIVE"),
+    (["Official-Sensitive", "SECRET", "OFFICIAL"], "SECRET"),
+    (["OFFICIAL", "RESTRICTED - Northshire"], "OFFICIAL / RESTRICTED - Northshire"),
+])
+def test_register_marking_is_the_most_protective(markings, expected):
+    from types import SimpleNamespace
+
+    from casereview.actions import register_marking
+
+    assert register_marking([SimpleNamespace(marking=m) for m in markings]) == expected
 
 
 def test_example_plan_is_valid_and_shown_with_links(built_example):
