@@ -88,6 +88,28 @@ def merged_events(review: Review, *, include_outside_period: bool = False) -> pd
     return events if include_outside_period else events[events["in_period"]]
 
 
+def export_merged(review: Review, path: Path, *, by: str,
+                  include_outside_period: bool = False) -> int:
+    """Write the merged chronology to ``path`` (.csv, .xlsx or .json); the number of events.
+
+    A review that keeps a custody log records the export in it, with the file's fingerprint:
+    the records' contents have left the review in a copy.
+    """
+    import hashlib
+
+    from chronology.export import export
+    from chronology.problems import display_path
+
+    from .records import LOG, append_log
+
+    events = merged_events(review, include_outside_period=include_outside_period)
+    written = export(events, path)
+    if (review.root / LOG).exists():
+        append_log(review.root, "exported chronology", by, file=display_path(written),
+                   events=len(events), sha256=hashlib.sha256(written.read_bytes()).hexdigest())
+    return len(events)
+
+
 def draw(review: Review, path: Path, *, kind: str = "timeline") -> Path:
     """A timeline or monthly chart of the review's chronology, saved as PNG."""
     from chronology import plot

@@ -440,17 +440,20 @@ def chronology_check(paths: tuple[Path, ...], encoding: str | None, strict: bool
               help="The file to write: .csv, .xlsx or .json.")
 @click.option("--outside-period", is_flag=True,
               help="Include events outside the terms-of-reference period.")
+@click.option("--by", help="Name recorded in the custody log for this export, when the review "
+              "keeps one [default: your login name].")
 @reports_problems
-def chronology_merge(review_dir: Path, output: Path, outside_period: bool) -> None:
+def chronology_merge(review_dir: Path, output: Path, outside_period: bool,
+                     by: str | None) -> None:
     """Merge a review's chronologies into one file, in date order."""
-    from chronology.export import export
+    import getpass
 
-    from .chronologies import merged_events
+    from .chronologies import export_merged
     from .model import load_review
 
-    events = merged_events(load_review(review_dir), include_outside_period=outside_period)
-    export(events, output)
-    click.echo(f"{len(events)} events written to {display_path(output)}")
+    count = export_merged(load_review(review_dir), output, by=by or getpass.getuser(),
+                          include_outside_period=outside_period)
+    click.echo(f"{count} events written to {display_path(output)}")
 
 
 @chronology.command("plot")
@@ -527,12 +530,13 @@ def records_log(review_dir: Path) -> None:
     from .records import read_log
 
     entries, problems = read_log(review_dir)
+    width = max((len(str(e.get("action", ""))) for e in entries), default=0)
     for entry in entries:
         details = entry.get("details", {})
         what = details.get("set") or ", ".join(details.get("sets", [])) or \
             details.get("file", "")
         click.echo(f"{entry.get('seq', '?'):>3}  {entry.get('at', '')}  "
-                   f"{entry.get('action', ''):<9} {entry.get('who', '')}  {what}")
+                   f"{entry.get('action', ''):<{width}}  {entry.get('who', '')}  {what}")
     _echo_problems(problems)
     if problems:
         click.secho("The custody log has been altered.", fg="red", err=True)

@@ -74,3 +74,28 @@ def test_merge_of_a_broken_review_names_the_problem(tmp_path, monkeypatch):
     assert 'reviews/case/records/probation.csv:2:Date: error [date-invalid] "32/01/2019"' in \
         result.output
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_merge_export_is_written_to_the_custody_log(tmp_path, monkeypatch):
+    import hashlib
+
+    from casereview.records import LOG, read_log, secure
+    from tests.conftest import make_workspace
+
+    monkeypatch.chdir(tmp_path)
+    review = make_workspace(tmp_path)
+    run("chronology", "merge", "reviews/case", "-o", "before.csv", "--by", "Sam Lee")
+    assert not (review / LOG).exists()  # no records secured here: no custody log to keep
+    secure(review, [review / "records" / "probation.csv"], by="Sam Lee")
+    result = run("chronology", "merge", "reviews/case", "-o", "merged.csv", "--by", "Jo Bell")
+    assert result.exit_code == 0, result.output
+    entries, problems = read_log(review)
+    assert problems == [] and [e["action"] for e in entries] == ["secured", "exported chronology"]
+    export = entries[-1]
+    assert export["who"] == "Jo Bell"
+    assert export["details"] == {
+        "file": "merged.csv", "events": int(result.output.split()[0]),
+        "sha256": hashlib.sha256((tmp_path / "merged.csv").read_bytes()).hexdigest()}
+    lines = run("records", "log", "reviews/case").output.splitlines()
+    assert lines[0].endswith("  secured              Sam Lee  " + entries[0]["details"]["set"])
+    assert lines[1].endswith("  exported chronology  Jo Bell  merged.csv")
