@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,22 +174,72 @@ def _settle_page_count(latex_dir: Path, stem: str, env: dict) -> None:
                        cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace")
 
 
+#: pdflatex's complaint about a character it has no glyph for, with the character's code.
+_NO_GLYPH = re.compile(r"Unicode character .*? \(U\+([0-9A-F]{4,6})\)")
+
+
+def _latexmk(latex_dir: Path, tex: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode",
+                           "-halt-on-error", tex],
+                          cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace")
+
+
+def _show_unprintable(latex_dir: Path, stem: str, env: dict) -> list[str]:
+    """Find every character of the document that pdflatex has no glyph for (emoji, or scripts
+    such as Arabic), and declare each to print as a box with its Unicode code and name.
+
+    pdflatex itself says which characters it lacks: a draft pass that goes on past errors,
+    repeated while it finds more, since it gives up after a hundred errors.
+    """
+    tex = latex_dir / f"{stem}.tex"
+    found: list[str] = []
+    for _ in range(20):
+        subprocess.run(["pdflatex", "-draftmode", "-interaction=nonstopmode",
+                        f"-jobname={stem}-glyphs", tex.name], cwd=latex_dir, env=env,
+                       capture_output=True, text=True, errors="replace")
+        log = (latex_dir / f"{stem}-glyphs.log").read_text(encoding="latin-1")
+        new = [c for c in dict.fromkeys(chr(int(code, 16)) for code in _NO_GLYPH.findall(log))
+               if c not in found]
+        if not new:
+            break
+        found += new
+        # A break is allowed after each box, so that a word of such letters can wrap.
+        declarations = "".join(
+            rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{\texorpdfstring{{\fbox{{\scriptsize "
+            rf"{_code_and_name(c)}}}\allowbreak}}{{U+{ord(c):04X}}}}}" + "\n" for c in new)
+        text = tex.read_text(encoding="utf-8")
+        tex.write_text(text.replace("\\begin{document}", declarations + "\\begin{document}", 1),
+                       encoding="utf-8")
+    # The failed run's files would confuse the next one.
+    for suffix in (".aux", ".toc", ".out", ".fdb_latexmk", ".fls"):
+        (latex_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+    return found
+
+
 def make_pdfs(documents: list, latex_dir: Path, pdf_dir: Path, progress: Progress,
-              guard: Callable[[Path], None] = lambda folder: None) -> list[Path]:
-    """Typeset each document's .tex (anything with a ``stem``) and swap the PDFs into place."""
+              guard: Callable[[Path], None] = lambda folder: None,
+              notes: list[Problem] | None = None) -> list[Path]:
+    """Typeset each document's .tex (anything with a ``stem``) and swap the PDFs into place.
+
+    Characters pdflatex cannot print are shown as their Unicode code and name, with a note in
+    ``notes``, rather than stopping the build.
+    """
     staging = staging_folder(pdf_dir.parent, ".pdf-")
     try:
         for document in documents:
             tex = f"{document.stem}.tex"
             progress(f"Typesetting {document.stem}.pdf")
             env = dict(os.environ, LATEXOPTS="-interaction=nonstopmode -halt-on-error")
-            run = subprocess.run(
-                ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode",
-                 "-halt-on-error", tex],
-                cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace",
-            )
+            run = _latexmk(latex_dir, tex, env)
+            log = latex_dir / f"{document.stem}.log"
+            if run.returncode != 0 and log.is_file() and \
+                    _NO_GLYPH.search(log.read_text(encoding="latin-1")):
+                shown = _show_unprintable(latex_dir, document.stem, env)
+                if notes is not None and shown:
+                    notes.append(_unprintable_note(shown, f"{document.stem}.pdf"))
+                run = _latexmk(latex_dir, tex, env)
             if run.returncode != 0:
-                raise BuildError(_latex_errors(latex_dir / f"{document.stem}.log", tex))
+                raise BuildError(_latex_errors(log, tex))
             _settle_page_count(latex_dir, document.stem, env)
             shutil.copy2(latex_dir / f"{document.stem}.pdf", staging / f"{document.stem}.pdf")
         guard(staging)
@@ -197,6 +248,25 @@ def make_pdfs(documents: list, latex_dir: Path, pdf_dir: Path, progress: Progres
         if staging.exists():
             shutil.rmtree(staging)
     return [pdf_dir / f"{d.stem}.pdf" for d in documents]
+
+
+def _code_and_name(character: str) -> str:
+    """U+1F622 CRYING FACE for a symbol such as an emoji, whose name says what it meant; just
+    U+0634 for a letter, which is read as part of its word."""
+    code = f"U+{ord(character):04X}"
+    if unicodedata.category(character).startswith("S") and unicodedata.name(character, ""):
+        return f"{code} {unicodedata.name(character)}"
+    return code
+
+
+def _unprintable_note(characters: list[str], pdf: str) -> Problem:
+    first = characters[0]
+    some = "1 character" if len(characters) == 1 else f"{len(characters)} characters"
+    return Problem("pdf-characters", f"{some} cannot be printed in the PDF and "
+                   f"{'is' if len(characters) == 1 else 'are'} shown in a box as the Unicode "
+                   f"code, such as {first} as {_code_and_name(first)}.", pdf,
+                   severity=Severity.WARNING,
+                   hint="The HTML shows the text as written; check the boxes read as meant.")
 
 
 def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool = True,
@@ -283,5 +353,6 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     latex_dir = outdir / ".latex"
     _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final,
                 draft=draft, edition=edition, signoff=signoff)
-    result.pdfs = make_pdfs(documents, latex_dir, outdir / "pdf", progress, guard)
+    result.pdfs = make_pdfs(documents, latex_dir, outdir / "pdf", progress, guard,
+                            notes=result.notes)
     return result

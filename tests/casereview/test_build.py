@@ -204,3 +204,22 @@ def test_cli_bad_records_exit_1_without_traceback(workspace):
         "practitioner's role, for example \"Case notes, probation officer\".",
         "Stopped: 3 problems to fix.",
     ]
+
+
+def test_characters_pdflatex_cannot_print_are_shown_as_their_code(workspace):
+    # Records quote texts and names as written: an emoji, or a name in Greek or Arabic letters.
+    csv_path = workspace / "records" / "probation.csv"
+    csv_path.write_text(csv_path.read_text() + '4,01/06/2019,Case record,"Text read: '
+                        'sorry \U0001F622; signed \u0391\u03bd\u03bd\u03b1 and \u0634\u0643\u0631.",'
+                        "None\n", encoding="utf-8")
+    result = build(workspace)
+    (pdf,) = result.pdfs
+    text = " ".join(" ".join(pdf_pages(pdf)).split())
+    assert "sorry U+1F622 CRYING FACE ; signed U+0391 U+03BD U+03BD U+03B1 and U+0634 U+0643 " \
+        "U+0631 ." in text
+    html = (result.html / "management-review.html").read_text(encoding="utf-8")
+    assert "sorry \U0001F622; signed \u0391\u03bd\u03bd\u03b1 and \u0634\u0643\u0631." in html
+    assert [str(n) for n in result.notes if n.code == "pdf-characters"] == [
+        "management-review.pdf: warning [pdf-characters] 7 characters cannot be printed in the "
+        "PDF and are shown in a box as the Unicode code, such as \U0001F622 as U+1F622 CRYING "
+        "FACE. The HTML shows the text as written; check the boxes read as meant."]
