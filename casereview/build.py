@@ -210,9 +210,11 @@ def _show_unprintable(latex_dir: Path, stem: str, env: dict) -> list[str]:
         text = tex.read_text(encoding="utf-8")
         tex.write_text(text.replace("\\begin{document}", declarations + "\\begin{document}", 1),
                        encoding="utf-8")
-    # The failed run's files would confuse the next one.
+    # The failed run's files would confuse the next one; the draft passes' are not wanted.
     for suffix in (".aux", ".toc", ".out", ".fdb_latexmk", ".fls"):
         (latex_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+    for path in latex_dir.glob(f"{stem}-glyphs.*"):
+        path.unlink()
     return found
 
 
