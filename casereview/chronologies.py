@@ -100,11 +100,14 @@ def export_merged(review: Review, path: Path, *, by: str,
     from chronology.export import export
     from chronology.problems import display_path
 
-    from .records import LOG, append_log
+    from .records import LOG, RecordsError, append_log, read_log
 
     events = merged_events(review, include_outside_period=include_outside_period)
+    logged = (review.root / LOG).exists()
+    if logged and (problems := read_log(review.root)[1]):
+        raise RecordsError(problems)  # before writing: an export must not go unrecorded
     written = export(events, path)
-    if (review.root / LOG).exists():
+    if logged:
         append_log(review.root, "exported chronology", by, file=display_path(written),
                    events=len(events), sha256=hashlib.sha256(written.read_bytes()).hexdigest())
     return len(events)

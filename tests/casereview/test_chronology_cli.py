@@ -99,3 +99,18 @@ def test_merge_export_is_written_to_the_custody_log(tmp_path, monkeypatch):
     lines = run("records", "log", "reviews/case").output.splitlines()
     assert lines[0].endswith("  secured              Sam Lee  " + entries[0]["details"]["set"])
     assert lines[1].endswith("  exported chronology  Jo Bell  merged.csv")
+
+
+def test_merge_refuses_to_export_past_a_broken_custody_log(tmp_path, monkeypatch):
+    from casereview.records import LOG, secure
+    from tests.conftest import make_workspace
+
+    monkeypatch.chdir(tmp_path)
+    review = make_workspace(tmp_path)
+    secure(review, [review / "records" / "probation.csv"], by="Sam Lee")
+    log = review / LOG
+    log.write_text(log.read_text().replace("Sam Lee", "Someone Else"))
+    result = CliRunner().invoke(cli, ["chronology", "merge", "reviews/case", "-o", "m.csv"])
+    assert result.exit_code == 1 and "[log-edited]" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "m.csv").exists()
