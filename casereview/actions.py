@@ -506,8 +506,10 @@ def register_marking(reviews: list[Review]) -> str:
 
 def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
                    today: date | None = None, pdf: bool = True,
-                   progress=lambda message: None) -> tuple[Path, list[Path]]:
-    """Build the register across every review to ``outdir/html`` and ``outdir/pdf``."""
+                   progress=lambda message: None,
+                   notes: list[Problem] | None = None) -> tuple[Path, list[Path]]:
+    """Build the register across every review to ``outdir/html`` and ``outdir/pdf``; warnings
+    about the PDF, such as characters it cannot print, go to ``notes``."""
     import shutil
 
     from .build import make_pdfs, replace_folder, run_sphinx, staging_folder
@@ -547,5 +549,5 @@ def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
             class _Register:
                 stem = "action-register"
 
-            pdfs = make_pdfs([_Register()], latex, outdir / "pdf", progress)
+            pdfs = make_pdfs([_Register()], latex, outdir / "pdf", progress, notes=notes)
     return outdir / "html" / "index.html", pdfs

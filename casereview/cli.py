@@ -395,9 +395,12 @@ def actions_report(review_dirs, outdir, on, no_pdf) -> None:
     from .build import find_workspace
 
     today = _iso_date(on, "on") if on else date.today()
+    notes: list = []
     html, pdfs = write_register(_reviews(review_dirs), find_workspace(Path(".")), outdir,
                                 today=today, pdf=not no_pdf,
-                                progress=lambda m: click.echo(f"  {m}…"))
+                                progress=lambda m: click.echo(f"  {m}…"), notes=notes)
+    for note in notes:
+        click.echo(str(note), err=True)
     click.echo(f"HTML: {display_path(html)}")
     for pdf in pdfs:
         click.echo(f"PDF:  {display_path(pdf)}")

@@ -243,3 +243,16 @@ def test_example_plan_is_valid_and_shown_with_links(built_example):
     assert '<a class="reference internal" href="#action-1-1">1.1</a>' in html
     assert '<tr id="action-1-1">' in html
     assert '<span class="rag rag-red">Red</span> (unacceptable progress)' in html
+
+
+def test_register_shows_characters_the_pdf_cannot_print_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    review = make_workspace(tmp_path)
+    write_plan(review, [GOOD[3].replace("Agree a protocol.", "Agree a protocol \U0001F91D.")])
+    result = CliRunner().invoke(cli, ["actions", "report", "--on", "2020-05-15"])
+    assert result.exit_code == 0, result.output
+    assert ("action-register.pdf: warning [pdf-characters] 1 character cannot be printed in the "
+            "PDF and is shown in a box as the Unicode code, such as \U0001F91D as U+1F91D "
+            "HANDSHAKE.") in result.output
+    pages = pdf_pages(tmp_path / "_build/action-register/pdf/action-register.pdf")
+    assert "Agree a protocol U+1F91D HANDSHAKE ." in " ".join(" ".join(pages).split())
