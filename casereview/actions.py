@@ -512,7 +512,7 @@ def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
     about the PDF, such as characters it cannot print, go to ``notes``."""
     import shutil
 
-    from .build import make_pdfs, replace_folder, run_sphinx, staging_folder
+    from .build import make_pdfs, replace_folder, require_tex, run_sphinx, staging_folder
 
     figures = register(reviews, today)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -541,6 +541,7 @@ def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
                 shutil.rmtree(staging)
         pdfs: list[Path] = []
         if pdf:
+            require_tex(outdir / "html")
             progress("Building LaTeX")
             latex = Path(scratch) / "latex"
             run_sphinx(source, workspace, "latex", latex, Path(scratch) / "doctrees",

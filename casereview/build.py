@@ -218,6 +218,15 @@ def _show_unprintable(latex_dir: Path, stem: str, env: dict) -> list[str]:
     return found
 
 
+def require_tex(html: Path) -> None:
+    """Raise :class:`TexMissing`, naming the HTML already built, if LaTeX is not installed."""
+    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
+        raise TexMissing([Problem(
+            "tex-missing", "LaTeX is not installed, so the PDFs were not made (the HTML was "
+            f"built in {display_path(html)}).", hint=f"Install it with: {TEX_INSTALL} "
+            "(as root, or with sudo in front).")])
+
+
 def make_pdfs(documents: list, latex_dir: Path, pdf_dir: Path, progress: Progress,
               guard: Callable[[Path], None] = lambda folder: None,
               notes: list[Problem] | None = None) -> list[Path]:
@@ -346,11 +355,7 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
 
     if not pdf:
         return result
-    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
-        raise TexMissing([Problem(
-            "tex-missing", "LaTeX is not installed, so the PDFs were not made (the HTML was "
-            f"built in {display_path(result.html)}).", hint=f"Install it with: {TEX_INSTALL} "
-            "(as root, or with sudo in front).")])
+    require_tex(result.html)
     progress("Building LaTeX")
     latex_dir = outdir / ".latex"
     _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final,

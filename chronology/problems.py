@@ -34,6 +34,10 @@ class Problem:
         return self.severity is Severity.ERROR
 
     def location(self) -> str:
+        """FILE:ROW:COLUMN, as far as known; empty for a problem of no one file, such as
+        LaTeX not being installed."""
+        if not self.path and self.row is None and self.column is None:
+            return ""
         parts = [self.path or "<input>"]
         if self.row is not None:
             parts.append(str(self.row))
@@ -42,7 +46,8 @@ class Problem:
         return ":".join(parts)
 
     def __str__(self) -> str:
-        text = f"{self.location()}: {self.severity.value} [{self.code}] {self.message}"
+        where = self.location()
+        text = f"{where + ': ' if where else ''}{self.severity.value} [{self.code}] {self.message}"
         if self.hint:
             text += f" {self.hint}"
         return text

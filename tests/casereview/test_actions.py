@@ -256,3 +256,23 @@ def test_register_shows_characters_the_pdf_cannot_print_and_says_so(tmp_path, mo
             "HANDSHAKE.") in result.output
     pages = pdf_pages(tmp_path / "_build/action-register/pdf/action-register.pdf")
     assert "Agree a protocol U+1F91D HANDSHAKE ." in " ".join(" ".join(pages).split())
+
+
+def test_register_without_tex_builds_html_and_says_what_to_install(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    write_plan(make_workspace(tmp_path), GOOD)
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent))
+    done = subprocess.run([sys.executable, "-m", "casereview.cli", "actions", "report"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "error [tex-missing] LaTeX is not installed, so the PDFs were not made (the HTML was "
+        "built in _build/action-register/html). Install it with: apt-get install latexmk "
+        "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre make "
+        "(as root, or with sudo in front).")
+    assert (tmp_path / "_build/action-register/html/index.html").is_file()
