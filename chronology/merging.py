@@ -84,20 +84,27 @@ def _merge(parts: list[dict[str, np.ndarray]], constants: list[dict[str, object]
         events["joint"] = pd.Series(dtype=object)
         return events
 
+    sizes = [len(p["id"]) for p in parts]
+
     def joined(name: str) -> np.ndarray:
         return np.concatenate([p[name] for p in parts])
+
+    def column_of(i: int, name: str) -> np.ndarray:
+        """Part ``i``'s column ``name``, made from its constant if it holds one."""
+        return parts[i][name] if name in parts[i] else constant(constants[i][name], sizes[i])
 
     # Two whole-number keys hold the whole order; each part is worked out once per distinct
     # value, far faster than sorting dates and strings.
     when = (joined("_day") * 4 + joined("precision")) * 2048 + joined("_minute") + 1
-    agency_codes, agencies = _agency_codes(parts, constants)
+    agency_codes, agencies = _agency_codes(
+        [c.get("agency") for c in constants], column_of, sizes)
     rank = {name: i for i, name in enumerate(agency_order)}
     listed = np.array([rank.get(a, len(rank)) for a in agencies], dtype=np.int64)
     # Parts in order of file name, then as given: every event's key is then its own.
-    names = np.array([p["file"][0] for p in parts], dtype=object)
+    names = np.array([c["file"] if "file" in c else p["file"][0]
+                      for p, c in zip(parts, constants, strict=True)], dtype=object)
     files = np.empty(len(parts), dtype=np.int64)
     files[np.lexsort((np.arange(len(parts)), _sorted_codes(names)))] = np.arange(len(parts))
-    sizes = [len(p["file"]) for p in parts]
     rows = joined("row")
     who = ((listed[agency_codes] * len(agencies) + _sorted_codes(agencies)[agency_codes])
            * len(parts) + np.repeat(files, sizes)) * (int(rows.max()) + 1) + rows
@@ -113,9 +120,7 @@ def _merge(parts: list[dict[str, np.ndarray]], constants: list[dict[str, object]
     bounds = np.cumsum([0, *sizes])
     part_of = None  # each sorted event's part, found only if needed
     columns = {}
-    for name in parts[0]:
-        if name == "_minute":  # wanted only for the order, now found
-            continue
+    for name in (*EVENT_COLUMNS, "_day"):  # "_minute" was wanted only for the order
         values = [c.get(name, _NOT_CONSTANT) for c in constants]
         if all(v is not _NOT_CONSTANT for v in values):
             if all(v is values[0] for v in values):  # one object throughout, such as ""
@@ -125,9 +130,9 @@ def _merge(parts: list[dict[str, np.ndarray]], constants: list[dict[str, object]
                 part_of = np.repeat(np.arange(len(parts)), sizes)[order]
             columns[name] = np.fromiter(values, object, len(values))[part_of]
             continue
-        column = np.empty(len(order), dtype=parts[0][name].dtype)
-        for part, start, end in zip(parts, bounds[:-1], bounds[1:], strict=True):
-            column[place[start:end]] = part[name]
+        column = np.empty(len(order), dtype=next(p[name].dtype for p in parts if name in p))
+        for i, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+            column[place[start:end]] = column_of(i, name)
         columns[name] = column
     joint = np.empty(len(order), dtype=object)
     joint.fill(())
@@ -153,14 +158,14 @@ def _radix_order(keys: np.ndarray) -> np.ndarray:
     return order
 
 
-def _agency_codes(parts: list[dict[str, np.ndarray]],
-                  constants: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray]:
-    """A number for each event's agency, and the agencies by number."""
-    if all("agency" in c or (p["agency"] == p["agency"][0]).all()  # usual: one agency a file
-           for p, c in zip(parts, constants, strict=True)):
-        codes, agencies = pd.factorize(np.array([p["agency"][0] for p in parts], dtype=object))
-        return np.repeat(codes, [len(p["agency"]) for p in parts]), agencies
-    return pd.factorize(np.concatenate([p["agency"] for p in parts]))
+def _agency_codes(named: list[str | None], column_of, sizes: list[int]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """A number for each event's agency, and the agencies by number. ``named`` holds each
+    part's one agency, or None for a part whose rows name their own."""
+    if None not in named:  # usual: one agency a file
+        codes, agencies = pd.factorize(np.array(named, dtype=object))
+        return np.repeat(codes, sizes), agencies
+    return pd.factorize(np.concatenate([column_of(i, "agency") for i in range(len(sizes))]))
 
 
 def _sorted_codes(values: np.ndarray) -> np.ndarray:

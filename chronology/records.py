@@ -67,18 +67,19 @@ class AgencyRecords:
     """One agency's events, as columns (what :func:`merge` works on) and as a frame."""
 
     source: Source
+    #: The columns whose rows differ; each of the rest is in ``constants``.
     columns: dict[str, np.ndarray]
     problems: list[Problem]
-    #: Columns in which every row holds the same object, by name: merge fills these rather than
-    #: reordering them row by row.
+    #: The columns in which every row holds one object (the agency's code, a field the file does
+    #: not have), by name: kept once, and filled in by merge, rather than row by row.
     constants: dict[str, object] = field(default_factory=dict)
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        """The events as a frame of their own: the columns are copied, since several share one
-        array (every blank field, for one) and merge reads them, so a change made to the frame
-        in place must reach neither another column nor the merged chronology."""
-        return frame({name: values.copy() for name, values in self.columns.items()})
+        """The events as a frame of their own: the columns are copied, since merge reads them,
+        so a change made to the frame in place must not reach the merged chronology."""
+        return frame({name: self.columns[name].copy() if name in self.columns
+                      else constant(self.constants[name], len(self)) for name in EVENT_COLUMNS})
 
     def __len__(self) -> int:
         return len(self.columns["id"])
@@ -180,8 +181,9 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
     rows = table.rows
     n = len(rows)
     blank = constant("", n)
-    columns: dict[str, np.ndarray] = {name: table.stripped[mapping[name]] if name in mapping
-                                      else blank for name in FIELD_NAMES}
+    columns: dict[str, np.ndarray | None] = {name: table.stripped[mapping[name]]
+                                             if name in mapping else blank
+                                             for name in FIELD_NAMES}
     heading = {name: table.headings[i] for name, i in mapping.items()}
 
     def report(code: str, message: str, hint: str, positions: np.ndarray, name: str,
@@ -216,8 +218,9 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
         minutes = _spread(column, [int(f[:2]) * 60 + int(f[3:]) if f and isinstance(f, str)
                                    else -1 for f in found], np.int64)
 
-    end_dates = constant(None, n)
+    end_dates = None  # no end date column: None on every row, kept once as a constant
     if "end_date" in mapping:
+        end_dates = constant(None, n)
         texts = columns["end_date"]
         ends = read_dates(texts)
         given = texts != ""  # a blank end date is no end date, not an error
@@ -233,10 +236,12 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
                    np.array([i]), "end_date")
 
     if source.source and "source" not in mapping:
-        columns["source"] = constant(source.source, n)
-    report("source-missing", 'the "Source of information" is empty.',
-           "Say where this comes from: the record and the practitioner's role, for example "
-           '"Case notes, probation officer".', np.flatnonzero(columns["source"] == ""), "source")
+        columns["source"] = None  # the same on every row: kept once, as a constant
+    else:
+        report("source-missing", 'the "Source of information" is empty.',
+               "Say where this comes from: the record and the practitioner's role, for example "
+               '"Case notes, probation officer".', np.flatnonzero(columns["source"] == ""),
+               "source")
     report("event-missing", 'the "Event" is empty.', "Say what happened, in one entry per event.",
            np.flatnonzero(columns["event"] == ""), "event")
 
@@ -269,6 +274,8 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
     # One search of the file spares looking at each cell: most files have neither "=" nor "<".
     if table.may_contain("=<"):
         for name in ("event", "action", "comment", "source"):
+            if columns[name] is None:  # a constant given in review.toml, not the file's text
+                continue
             formulas, markup = _formulas_and_markup(columns[name])
             report("formula-text", 'the cell starts with "=" and would run as a formula in Excel; '
                    "it is kept as text.", 'Remove the "=" if it is not meant.', formulas, name,
@@ -291,24 +298,21 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
 
     extra_columns = [i for i in range(len(table.headings))
                      if i not in mapping.values() and table.headings[i]]
-    extras = np.empty(n, dtype=object)
+    extras = None  # no extra columns: the one shared empty mapping, kept once as a constant
     if extra_columns:
         names = [table.headings[i] for i in extra_columns]
         values = zip(*(table.columns[i].tolist() for i in extra_columns), strict=True)
-        extras[:] = [{k: v for k, v in zip(names, row, strict=True) if v.strip()}
-                     for row in values]
-    else:
-        extras.fill(NO_EXTRAS)
-    agencies = constant(source.agency, n)
+        extras = _array([{k: v for k, v in zip(names, row, strict=True) if v.strip()}
+                         for row in values])
+    agencies = None
     if "agency" in mapping:
         named = columns["agency"]
-        agencies = np.where(named == "", agencies, named)
+        agencies = np.where(named == "", source.agency, named)
 
     ids = _event_ids(source.code, refs, joined, numbers, refs_unique, date_texts, times,
                      columns["event"])
     data = {
-        "id": ids, "agency": agencies, "code": constant(source.code, n),
-        "file": constant(table.name, n), "row": rows.astype(np.int64),
+        "id": ids, "agency": agencies, "code": None, "file": None, "row": rows.astype(np.int64),
         "ref": columns["ref"], "date_text": date_texts,
         "date_start": read.start, "date_end": read.end,
         "precision": read.precision, "qualifier": read.qualifier,
@@ -319,16 +323,12 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
         # Not shown: whole numbers that merge sorts on, far faster than dates and text.
         "_day": start_days, "_minute": minutes,
     }
-    constants: dict[str, object] = {"code": source.code, "file": table.name}
-    constants.update((name, "") for name in FIELD_NAMES if data.get(name) is blank)
-    if "agency" not in mapping:
-        constants["agency"] = source.agency
-    if "source" not in mapping and source.source:
-        constants["source"] = source.source
-    if "end_date" not in mapping:
-        constants["end_date"] = None
-    if not extra_columns:
-        constants["extras"] = NO_EXTRAS
+    # Columns that hold one value throughout are kept once, as that value, not a row at a time.
+    fixed = {"agency": source.agency, "code": source.code, "file": table.name, "end_date": None,
+             "extras": NO_EXTRAS, "source": source.source}
+    constants = {name: value for name, value in fixed.items() if data[name] is None}
+    constants.update((name, "") for name, values in data.items() if values is blank)
+    data = {k: v for k, v in data.items() if k not in constants}
     # Rows whose date could not be read cannot be placed in time: they are reported, not kept.
     if not dated.all():
         data = {k: v[dated] for k, v in data.items()}
