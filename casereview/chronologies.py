@@ -14,7 +14,7 @@ import pandas as pd
 
 from chronology import records
 from chronology.merging import find_gaps, merge, with_gaps
-from chronology.problems import InputError, Problem
+from chronology.problems import InputError, Problem, display_path
 from chronology.records import Source
 
 from .model import Review, load_review
@@ -98,7 +98,6 @@ def export_merged(review: Review, path: Path, *, by: str,
     import hashlib
 
     from chronology.export import export
-    from chronology.problems import display_path
 
     from .records import LOG, RecordsError, append_log, read_log
 

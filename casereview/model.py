@@ -313,8 +313,7 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
     for nth, entry in enumerate(_array(data, "records", checker)):
         values = checker.values(entry, _RECORD_KEYS, table="records", nth=nth,
                                 label=f"records, entry {nth + 1}")
-        if "agency" in values:
-            _check_code(values, coded, checker, nth)
+        code = _checked_code(values, coded, checker, nth) if "agency" in values else None
         if "file" in values and not (root / values["file"]).is_file():
             checker.add("file-missing", "file", f'records file "{values["file"]}" does not exist '
                         f"in {display_path(root, base)}.", "Check the file name, or remove the "
@@ -322,7 +321,7 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
             continue
         if "file" in values and "agency" in values:
             sources.append(Source(path=root / values["file"], agency=values["agency"],
-                                  code=values.get("code") or agency_code(values["agency"]),
+                                  code=code,
                                   encoding=values.get("encoding"), sheet=values.get("sheet"),
                                   columns=values.get("columns", {}), source=values.get("source")))
 
@@ -396,10 +395,11 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
     )
 
 
-def _check_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], checker: _Checker,
-                nth: int) -> None:
-    """An agency's code begins each of its event IDs (POL-007), so it must be plain letters and
-    digits, and no two files may share one: their events would share IDs."""
+def _checked_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], checker: _Checker,
+                  nth: int) -> str:
+    """The records file's code, given or made from the agency's name. It begins each of its
+    event IDs (POL-007), so it must be plain letters and digits, and no two files may share one:
+    their events would share IDs."""
     given = "code" in values
     code = values["code"] if given else agency_code(values["agency"])
     key = "code" if given else "agency"
@@ -408,7 +408,7 @@ def _check_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], check
                     f"begins every event ID of {values['agency']}, as in {code}-007.",
                     'Write it as letters and digits only, such as code = "POL".',
                     table="records", nth=nth)
-        return
+        return code
     first, first_nth = coded.setdefault(code.casefold(), (values["agency"], nth))
     if first_nth != nth:
         made = "" if given else " (made from the agency's name)"
@@ -417,6 +417,7 @@ def _check_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], check
                     f"IDs such as {code}-001.",
                     'Give each [[records]] entry a code of its own, such as code = "POL" for '
                     'police and code = "PRB" for probation.', table="records", nth=nth)
+    return code
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError, checker: _Checker) -> Problem:
