@@ -1,10 +1,12 @@
 """Benchmarks for the chronology engine, each reported as a ratio to a baseline in the same run.
 
-1. Load + validate + merge of 100,000 events in 12 CSV files, against plain pandas
-   read_csv + concat + sort_values of the same files (target: at most 2.0).
+1. Load + validate + merge of 100,000 events in 12 CSV files, against the route an analyst
+   would write in pandas: read_csv, to_datetime (day first, mixed formats, errors coerced),
+   concat, sort_values (target: at most 1.0, while doing every check the baseline does not).
 2. Peak memory of that load, in a process of its own (target: under 500 MB).
 3. HTML build of a review with a 5,000-event chronology, against a bare Sphinx project that shows
-   the same rows with the csv-table directive (target: at most 0.5).
+   the same rows with the csv-table directive (target: at most 0.5); and the engine's share of
+   that build: what the reader of a real-sized review waits for is Sphinx, not the engine.
 
 Timings are medians of several runs after a warm-up, ours and the baseline's taken in turn; the
 date caches are cleared before each run so every run reads every date spelling afresh.
@@ -54,7 +56,12 @@ def engine(paths):
 def plain_pandas(paths):
     import pandas as pd
 
-    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths]
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame["Date"] = pd.to_datetime(frame["Date"], dayfirst=True, format="mixed",
+                                       errors="coerce")
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True).sort_values(["Date", "Time"], kind="stable")
 
 
@@ -102,7 +109,9 @@ def bare_project(folder: Path, records: Path) -> Path:
     return bare
 
 
-def html_builds(folder: Path, runs: int) -> tuple[float, float]:
+def html_builds(folder: Path, runs: int) -> tuple[float, float, float]:
+    """Median build times of the review and the bare project, and the engine's own time on
+    the review's records."""
     records = generate(folder / "records", 5_000, 1)[0]
     review = review_project(folder, records)
     bare = bare_project(folder, records)
@@ -114,7 +123,9 @@ def html_builds(folder: Path, runs: int) -> tuple[float, float]:
     def build(command):
         return lambda: subprocess.run(command, check=True, capture_output=True, cwd=folder)
 
-    return paired_medians(build(ours), build(theirs), runs)
+    review_time, bare_time = paired_medians(build(ours), build(theirs), runs)
+    engine_time, _ = paired_medians(lambda: engine([records]), lambda: None, runs)
+    return review_time, bare_time, engine_time
 
 
 WHOLE_ENGINE = """
@@ -155,16 +166,18 @@ def main() -> None:
         print(f"Data: {args.events:,} events in {args.agencies} CSV files")
         ours, base = paired_medians(lambda: engine(paths), lambda: plain_pandas(paths),
                                     args.runs)
-        print(f"1. load+validate+merge: {ours:.3f} s; pandas read+concat+sort: {base:.3f} s; "
-              f"ratio {ours / base:.2f} (target <= 2.0)")
+        print(f"1. load+validate+merge: {ours:.3f} s; pandas read+to_datetime+concat+sort: "
+              f"{base:.3f} s; ratio {ours / base:.2f} (target <= 1.0)")
         ours_whole, base_whole = whole_process(data, args.runs)
         print(f"   as whole processes: {ours_whole:.2f} s vs {base_whole:.2f} s; ratio "
               f"{ours_whole / base_whole:.2f}")
         memory = peak_memory_mb(data, args.events)
         print(f"2. peak memory of load+validate+merge: {memory:.0f} MB (target < 500 MB)")
-        review, bare = html_builds(scratch / "html", max(3, args.runs // 2))
+        review, bare, engine_time = html_builds(scratch / "html", max(3, args.runs // 2))
         print(f"3. HTML build, 5,000 events: casereview {review:.2f} s; bare Sphinx csv-table "
               f"{bare:.2f} s; ratio {review / bare:.2f} (target <= 0.5)")
+        print(f"   the engine on those 5,000 events: {engine_time:.3f} s, "
+              f"{engine_time / review:.1%} of the build")
 
 
 if __name__ == "__main__":

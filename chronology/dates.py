@@ -224,9 +224,6 @@ def _core(text: str, written: str) -> FuzzyDate:
 @lru_cache(maxsize=65536)
 def parse_date(written: str) -> FuzzyDate:
     """Read one date cell. Raises :class:`DateError` for anything that is not a clear date."""
-    # The spellings most exports use need no tidying first.
-    if _NUMERIC_DAY.fullmatch(written) or _ISO_DAY.fullmatch(written):
-        return _core(written, written)
     text = " ".join(written.strip().lower().split())
     if not text:
         raise DateError(written, "the cell is empty", "Every event needs a date; give the month "
@@ -307,178 +304,51 @@ def parse_time(written: str) -> time:
 
 @dataclass(frozen=True)
 class DateColumns:
-    """Many date cells read at once, as numpy arrays in the order the texts were given."""
+    """Many date cells read at once, as numpy arrays in the order the cells were given."""
 
-    ok: np.ndarray          # bool: the text is a date
+    ok: np.ndarray          # bool: the cell is a date
     start: np.ndarray       # datetime.date, or None where not ok
     end: np.ndarray
     start_day: np.ndarray   # day numbers (date.toordinal), 0 where not ok
     end_day: np.ndarray
     precision: np.ndarray   # int, Precision values
-    qualifier: np.ndarray   # str, Qualifier values
-    errors: dict[int, DateError]  # position of each text that is not a date -> why
+    qualifier: np.ndarray   # str, Qualifier values; "" where not ok
+    errors: dict[int, DateError]  # position of each cell that is not a date -> why
 
 
-class _DateBook:
-    """Every spelling read so far, one row each, so a spelling is read once however many files
-    and rows use it."""
+def read_dates(cells: Sequence[str]) -> DateColumns:
+    """Read a column of date cells. Each distinct spelling is read once, since an export repeats
+    the same few hundred days; cells that are not dates are listed in ``errors``, not raised."""
+    codes, spellings = pd.factorize(np.asarray(cells, dtype=object))
+    if len(codes) and codes.min() < 0:
+        raise TypeError("date cells must be text; a cell is missing")
+    readings = [_reading(spelling) for spelling in spellings]
+    dates = [r if isinstance(r, FuzzyDate) else None for r in readings]
 
-    DTYPES = (bool, object, object, np.int64, np.int64, np.int64, object)
+    def column(values: list, dtype=object) -> np.ndarray:
+        return np.array(values, dtype=dtype)[codes]
 
-    def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
-        self.spellings = np.zeros(0, dtype=object)  # the book's rows, by spelling
-        self.errors: dict[int, DateError] = {}
-        self.arrays = tuple(np.zeros(0, dtype) for dtype in self.DTYPES)
-
-    def read(self, texts: Sequence[str]) -> DateColumns:
-        # The book's spellings and the cells numbered together by pandas, in one pass in C: a
-        # cell's number is then its row in the book, and numbers past the book are new spellings
-        # in order. Far faster than a dict lookup per cell, or per distinct cell.
-        known = len(self.spellings)
-        cells = np.concatenate([self.spellings, np.asarray(texts, dtype=object)])
-        # Cells are text, never missing ("" when empty), so pandas' default numbering, which
-        # would give a missing cell -1, is safe; asked to number missing cells too, pandas
-        # first looks at every cell for them.
-        codes, spellings = pd.factorize(cells)
-        if len(codes) and codes.min() < 0:
-            raise TypeError("date cells must be text; a cell is missing")
-        rows = codes[known:]
-        if len(spellings) > known:
-            self._add(spellings[known:].tolist())
-            self.spellings = spellings
-        columns = [array[rows] for array in self.arrays]
-        errors = {}
-        if self.errors:
-            bad = np.flatnonzero(~columns[0])
-            errors = {i: self.errors[r] for i, r in zip(bad.tolist(), rows[bad].tolist(),
-                                                        strict=True)}
-        return DateColumns(*columns, errors=errors)
-
-    def _add(self, texts: list[str]) -> None:
-        """Read spellings not seen before, which have just been given the next rows."""
-        first_row = len(self.arrays[0])
-        count = len(texts)
-        ok, start, end = np.zeros(count, bool), np.full(count, None), np.full(count, None)
-        start_day, end_day = np.zeros(count, np.int64), np.zeros(count, np.int64)
-        precision = np.full(count, int(Precision.DAY))
-        qualifier = np.full(count, "", dtype=object)
-        plain, days, about = _plain_days(texts)
-        ok[plain] = True
-        start[plain] = end[plain] = days.astype(object)
-        start_day[plain] = end_day[plain] = days.astype(np.int64) + _EPOCH_ORDINAL
-        qualifier[plain] = np.where(about, Qualifier.ABOUT.value, Qualifier.ON.value)
-        rest = np.ones(count, bool)
-        rest[plain] = False
-        for i in np.flatnonzero(rest).tolist():
-            try:
-                found = parse_date(texts[i])
-            except DateError as exc:
-                self.errors[first_row + i] = exc
-                continue
-            ok[i], start[i], end[i] = True, found.start, found.end
-            start_day[i], end_day[i] = found.start.toordinal(), found.end.toordinal()
-            precision[i], qualifier[i] = int(found.precision), found.qualifier.value
-        self.arrays = tuple(np.concatenate([old, new]) for old, new in zip(
-            self.arrays, (ok, start, end, start_day, end_day, precision, qualifier),
-            strict=True))
+    ok = column([d is not None for d in dates], bool)
+    return DateColumns(
+        ok=ok,
+        start=column([d and d.start for d in dates]),
+        end=column([d and d.end for d in dates]),
+        start_day=column([d.start.toordinal() if d else 0 for d in dates], np.int64),
+        end_day=column([d.end.toordinal() if d else 0 for d in dates], np.int64),
+        precision=column([int(d.precision) if d else 0 for d in dates], np.int64),
+        qualifier=column([d.qualifier.value if d else "" for d in dates]),
+        errors={int(i): readings[codes[i]] for i in np.flatnonzero(~ok)},
+    )
 
 
-def _plain_days(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The days most exports write (05/01/2015, 5.1.15, 2015-01-05, 5 Jan 2015, each maybe with
-    a leading "?"), read and checked as arrays rather than one by one: their positions, days
-    (numpy dates) and whether each is marked uncertain. Other texts, and days that do not exist,
-    are left to :func:`parse_date`, which explains what is wrong."""
-    fixed, fixed_fields = _fixed_width_days(texts)
-    others = np.flatnonzero(~fixed).tolist()
-    matches = [(i, m) for i in others if (m := _PLAIN_DAY.fullmatch(texts[i]))]
-    positions = np.concatenate([np.flatnonzero(fixed), np.array([i for i, _ in matches],
-                                                                dtype=np.intp)])
-    if not len(positions):
-        return np.zeros(0, np.intp), np.zeros(0, "datetime64[D]"), np.zeros(0, bool)
-    fields = [_plain_day_fields(m.groups()) for _, m in matches]
-    year, month, day, short, about = (
-        np.concatenate([known, np.fromiter(column, known.dtype, len(fields))])
-        for known, column in zip(fixed_fields, zip(*fields, strict=True) if fields else [()] * 5,
-                                 strict=True))
-    year = np.where(short, year + np.where(year < TWO_DIGIT_YEAR_PIVOT, 2000, 1900), year)
-    ok = (year >= 1900) & (year <= 2100) & (month >= 1) & (month <= 12) & (day >= 1)
-    # numpy's calendar: a day past the month's end rolls into the next month, so is caught.
-    months = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + \
-        np.where(ok, month - 1, 0)
-    days = months.astype("datetime64[D]") + np.where(ok, day - 1, 0)
-    ok &= days.astype("datetime64[M]") == months
-    return positions[ok], days[ok], about[ok]
-
-
-def _fixed_width_days(texts: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """Which texts are written DD/MM/YYYY (or with "." or "-") or YYYY-MM-DD, maybe after a
-    "?", the forms the guidance asks for and most systems export, and their fields as for
-    :func:`_plain_days`.
-
-    Read a character place at a time with numpy, which spares a regular expression per text.
-    Each text is cut to twelve characters here, so one longer than eleven cannot pass.
-    """
-    chars = np.array(texts, dtype="<U12").view(np.uint32).reshape(len(texts), 12)
-    about = chars[:, 0] == ord("?")
-    chars = np.where(about[:, None], chars[:, 1:], chars[:, :11])  # the date after any "?"
-    values = chars.astype(np.int64) - ord("0")
-    digit = (values >= 0) & (values <= 9)
-    ten = chars[:, 10] == 0
-    day_first = (ten & digit[:, [0, 1, 3, 4, 6, 7, 8, 9]].all(axis=1)
-                 & (chars[:, 2] == chars[:, 5])
-                 & ((chars[:, 2] == ord("/")) | (chars[:, 2] == ord(".")) | (chars[:, 2] == ord("-"))))
-    iso = (ten & digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
-           & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-")))
-    fixed = day_first | iso
-    v, first = values[fixed], day_first[fixed]
-
-    def number(*places: int) -> np.ndarray:
-        total = v[:, places[0]]
-        for place in places[1:]:
-            total = total * 10 + v[:, place]
-        return total
-
-    year = np.where(first, number(6, 7, 8, 9), number(0, 1, 2, 3))
-    month = np.where(first, number(3, 4), number(5, 6))
-    day = np.where(first, number(0, 1), number(8, 9))
-    short = np.zeros(len(v), dtype=bool)  # two-digit years: none, every year here has four
-    return fixed, (year, month, day, short, about[fixed])
-
-
-_PLAIN_DAY = re.compile(
-    r"(\?)?(?:(\d{1,2})([/.\-])(\d{1,2})\3(\d{2}|\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"|(\d{1,2}) ([A-Za-z]{3,9}) (\d{4}))")
-
-
-def _plain_day_fields(groups: tuple) -> tuple[int, int, int, bool, bool]:
-    """(year, month, day, two-digit year, uncertain) from a :data:`_PLAIN_DAY` match; month 0
-    for a word that is not a month, which leaves the text to :func:`parse_date`."""
-    about, day, _, month, year, iso_year, iso_month, iso_day, word_day, name, word_year = groups
-    if day:
-        return int(year), int(month), int(day), len(year) == 2, bool(about)
-    if iso_year:
-        return int(iso_year), int(iso_month), int(iso_day), False, bool(about)
-    return (int(word_year), _MONTHS.get(name.lower(), 0), int(word_day), False,
-            bool(about))
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # numpy counts days from 1970-01-01
-
-
-_BOOK = _DateBook()
-
-
-def read_dates(texts: Sequence[str]) -> DateColumns:
-    """Read many date cells, each distinct spelling once; cells that are not dates are listed in
-    ``errors`` by position rather than raised."""
-    return _BOOK.read(texts)
+def _reading(written: str) -> FuzzyDate | DateError:
+    try:
+        return parse_date(written)
+    except DateError as error:
+        return error
 
 
 def clear_caches() -> None:
     """Forget every date and time read so far (benchmarks use this to time reading afresh)."""
     parse_date.cache_clear()
     parse_time.cache_clear()
-    _BOOK.clear()

@@ -7,7 +7,6 @@ workbooks. Everything is kept as text here; meaning is given in :mod:`chronology
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
@@ -41,8 +40,6 @@ class RawTable:
     stripped: list[np.ndarray] = field(default_factory=list)
     encoding: str | None = None
     heading_row: int = 1
-    #: The whole file as text, when it was read as text (CSV), for checks made once per file.
-    text: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -52,14 +49,6 @@ class RawTable:
                              for i, c in enumerate(self.columns)},
                             index=pd.Index(self.rows, dtype=np.int64), columns=range(len(
                                 self.columns)))
-
-    def may_contain(self, characters: str) -> bool:
-        """False only when no cell can hold any of ``characters``: the file has none of them.
-
-        One search of the file's text spares a look at every cell for things most files never
-        have, such as formulas. A workbook's cells are not kept as one text, so may hold anything.
-        """
-        return self.text is None or any(c in self.text for c in characters)
 
     def problem(self, code: str, message: str, hint: str = "", *, row: int | None = None,
                 column: str | None = None, severity: Severity = Severity.ERROR) -> None:
@@ -138,9 +127,9 @@ def _decode(data: bytes, table: RawTable, encoding: str | None) -> str | None:
 
 
 def _read_csv(path: Path, table: RawTable,
-              encoding: str | None) -> tuple[pd.DataFrame, np.ndarray | None, bool] | None:
+              encoding: str | None) -> tuple[pd.DataFrame, np.ndarray | None] | None:
     data = path.read_bytes()
-    if not data or data.isspace():  # not strip(), which would copy the whole file
+    if not data.strip():
         table.problem("file-empty", "the file is empty.",
                       "Export the chronology again; it should have a heading row and one row "
                       "per event.")
@@ -156,28 +145,15 @@ def _read_csv(path: Path, table: RawTable,
     text = _decode(data, table, encoding)
     if text is None:
         return None
-    table.text = text
-    end = text.find("\n")  # not split(): that would copy the rest of the file
-    first_line = text if end < 0 else text[:end]
+    first_line = text.partition("\n")[0]
     delimiter = max(",;\t", key=first_line.count)
-    # UTF-8 and Windows-1252 write ASCII text as the same bytes, so those can be looked at.
-    plain = table.encoding in ("utf-8", "utf-8-sig", "cp1252") and len(data) == len(text)
-    trimmed = _cells_trimmed(text, delimiter, data if plain else None)
     try:
-        # pandas' C parser is many times faster than the csv module on large exports, and
-        # faster again given the bytes with their encoding than given decoded text. dtype=object
-        # keeps plain Python strings: pandas 3's string dtype is slow per element.
-        # A UTF-8 byte-order mark is dropped, as _decode did, so the file is read as plain
-        # UTF-8: pandas reads that itself, while utf-8-sig goes through Python's decoder.
-        encoding = table.encoding
-        if encoding in ("utf-8", "utf-8-sig"):
-            data, encoding = data.removeprefix(codecs.BOM_UTF8), "utf-8"
-        cells = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, dtype=object,
-                            na_filter=False, skip_blank_lines=False, engine="c",
-                            encoding=encoding)
-        return cells, None, trimmed
+        # dtype=object keeps every cell as the plain text the agency wrote.
+        cells = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=object,
+                            na_filter=False, skip_blank_lines=False, engine="c")
+        return cells, None
     except (pd.errors.ParserError, ValueError):
-        pass  # ... but stops at the first ragged row; the csv module reads them all, to report
+        pass  # pandas stops at the first ragged row; the csv module reads them all, to report
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -187,36 +163,7 @@ def _read_csv(path: Path, table: RawTable,
     # Each row's own length is kept: a row longer than the heading row has been shifted.
     width = max(map(len, rows), default=0)
     lengths = np.array([len(row) for row in rows])
-    return (pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object),
-            lengths, trimmed)
-
-
-#: Characters Python trims from a cell, besides spaces and line breaks, that plain text may hold.
-_OTHER_SPACES = "\t\x0b\x0c\x1c\x1d\x1e\x1f"
-
-
-def _cells_trimmed(text: str, delimiter: str, encoded: bytes | None = None) -> bool:
-    """True when no cell of the CSV ``text`` can start or end with a space, so none needs trimming.
-
-    Trimming looks at every cell, and most exports have nothing to trim. In plain ASCII text
-    without quotes a cell ends only at a delimiter, a line break or the end of the text, so
-    looking at the characters either side of each space settles it for the whole file at once.
-    Anything else (quotes, tabs in cells, other scripts) is left to trimming cell by cell.
-    ``encoded`` is the text's bytes when the file's own bytes are those (an ASCII-compatible
-    encoding with no byte-order mark), which spares encoding the text again.
-    """
-    if not text or not text.isascii() or '"' in text:
-        return False
-    if any(c in text for c in _OTHER_SPACES if c != delimiter):
-        return False
-    codes = np.frombuffer(encoded if encoded is not None else text.encode("ascii"), np.uint8)
-    spaces = np.flatnonzero(codes == ord(" "))
-    if not len(spaces):
-        return True
-    if spaces[0] == 0 or spaces[-1] == len(codes) - 1:
-        return False
-    around = np.concatenate([codes[spaces - 1], codes[spaces + 1]])
-    return not ((around == ord(delimiter)) | (around == ord("\n")) | (around == ord("\r"))).any()
+    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object), lengths
 
 
 def _cell_text(value: object) -> str:
@@ -237,7 +184,7 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(path: Path, table: RawTable,
-               sheet: str | None) -> tuple[pd.DataFrame, None, bool] | None:
+               sheet: str | None) -> tuple[pd.DataFrame, None] | None:
     import openpyxl  # imported here: most reviews are CSV only and openpyxl is slow to import
 
     try:
@@ -269,15 +216,14 @@ def _read_xlsx(path: Path, table: RawTable,
         return None
     width = max(map(len, rows))
     cells = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
-    return cells, None, False
+    return cells, None
 
 
-def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, trimmed: bool,
+def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None,
                     table: RawTable, vocabulary: Callable[[str], str | None]) -> None:
     """Find the heading row (agencies often put a title above it) and the data rows below.
 
-    ``lengths`` are the rows' own lengths when the reader saw ragged rows, else None;
-    ``trimmed`` says no cell has spaces to trim.
+    ``lengths`` are the rows' own lengths when the reader saw ragged rows, else None.
     """
     columns = [cells[c].to_numpy(dtype=object) for c in cells.columns]
     count = len(cells)
@@ -300,7 +246,7 @@ def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, trimmed: bo
     table.headings = headings
     table.heading_row = heading + 1  # rows are numbered from 1, as a spreadsheet shows them
     width = len(headings)
-    below = [col[heading + 1:] if trimmed else _stripped(col[heading + 1:]) for col in columns]
+    below = [_stripped(col[heading + 1:]) for col in columns]
     nonblank = _filled(below)
     # Excel writes every row as wide as the heading row, blank headings included; a row wider
     # than that has been shifted, usually by an unquoted comma, even if its last cells are blank.
@@ -316,12 +262,8 @@ def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, trimmed: bo
                       row=int(heading + 2 + position))
     kept = np.flatnonzero(nonblank)
     table.rows = (kept + heading + 2).astype(np.int64)
-    if len(kept) == len(nonblank):  # no blank rows: the arrays as they are
-        table.columns = [column[heading + 1:] for column in columns[:width]]
-        table.stripped = below[:width]
-    else:
-        table.columns = [column[heading + 1:][kept] for column in columns[:width]]
-        table.stripped = [column[kept] for column in below[:width]]
+    table.columns = [column[heading + 1:][kept] for column in columns[:width]]
+    table.stripped = [column[kept] for column in below[:width]]
     if not len(kept):
         table.problem("rows-missing", "the file has headings but no events.",
                       "Add one row per event below the heading row.", row=table.heading_row,
@@ -329,14 +271,10 @@ def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None, trimmed: bo
 
 
 def _filled(columns: list[np.ndarray]) -> np.ndarray:
-    """Rows with any cell filled in; later columns are looked at only for rows still empty."""
-    filled = columns[0] != "" if columns else np.zeros(0, dtype=bool)
-    for column in columns[1:]:
-        empty = np.flatnonzero(~filled)
-        if not len(empty):
-            break
-        filled[empty] = column[empty] != ""
-    return filled
+    """Rows with any cell filled in."""
+    if not columns:
+        return np.zeros(0, dtype=bool)
+    return np.logical_or.reduce([column != "" for column in columns])
 
 
 def _stripped(cells: np.ndarray) -> np.ndarray:
