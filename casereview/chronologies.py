@@ -69,8 +69,11 @@ def checked_chronology(review: Review) -> ReviewChronology:
     return result
 
 
-def check_files(paths: list[Path], *, encoding: str | None = None) -> list[records.AgencyRecords]:
-    """Load every file (all problems collected); the review's period applies to its files."""
+def check_files(paths: list[Path], *, encoding: str | None = None, sheet: str | None = None,
+                source: str | None = None, columns: dict[str, str] | None = None
+                ) -> list[records.AgencyRecords]:
+    """Load every file (all problems collected); the review's period applies to its files.
+    A file given directly is read with the settings given, as a [[records]] entry gives them."""
     loaded = []
     for path in paths:
         if path.is_dir():
@@ -78,7 +81,9 @@ def check_files(paths: list[Path], *, encoding: str | None = None) -> list[recor
             loaded += [records.load(s, period=review.period) for s in review.sources]
         else:
             agency = path.stem.replace("-", " ").title()
-            loaded.append(records.load(Source(path=path, agency=agency, encoding=encoding)))
+            loaded.append(records.load(Source(path=path, agency=agency, encoding=encoding,
+                                              sheet=sheet, source=source,
+                                              columns=dict(columns or {}))))
     return loaded
 
 

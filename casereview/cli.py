@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from chronology.fields import FIELD_NAMES
 from chronology.problems import CaseReviewError, Problem, display_path
 
 from . import __version__
@@ -416,13 +417,34 @@ def chronology() -> None:
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--encoding", help="Text encoding of CSV files given directly (e.g. cp1252); "
               "detected when not given.")
+@click.option("--sheet", help="The sheet of a workbook given directly [default: the first "
+              "sheet shown].")
+@click.option("--source", "constant_source", metavar="TEXT", help="The source of information "
+              "of every row, for a file given directly that has no such column.")
+@click.option("--column", "columns", multiple=True, metavar="HEADING=FIELD",
+              help="Read the column headed HEADING as FIELD (one of: "
+              f"{', '.join(FIELD_NAMES)}); may be given more than once.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @reports_problems
-def chronology_check(paths: tuple[Path, ...], encoding: str | None, strict: bool) -> None:
-    """Check record files, or every file of a review folder, and list all problems."""
+def chronology_check(paths: tuple[Path, ...], encoding: str | None, sheet: str | None,
+                     constant_source: str | None, columns: tuple[str, ...],
+                     strict: bool) -> None:
+    """Check record files, or every file of a review folder, and list all problems.
+
+    A file given directly is read with the settings given here, as review.toml would give them,
+    so an agency can check its file before sending it.
+    """
     from .chronologies import check_files
 
-    loaded = check_files(list(paths), encoding=encoding)
+    mapping = {}
+    for given in columns:
+        heading, equals, name = given.rpartition("=")
+        if not equals or not heading.strip() or not name.strip():
+            raise click.BadParameter(f'"{given}" is not HEADING=FIELD, as in --column '
+                                     '"Seen on=date".', param_hint="--column")
+        mapping[heading.strip()] = name.strip()
+    loaded = check_files(list(paths), encoding=encoding, sheet=sheet, source=constant_source,
+                         columns=mapping)
     failed = False
     for result in loaded:
         _echo_problems(result.problems)

@@ -166,6 +166,10 @@ def _day(year: int, month: int, day: int, written: str) -> date:
                     f"{calendar.month_name[day]}, write {month:02d}/{day:02d}/{year}.")
         raise DateError(written, f"there is no month {month}", hint)
     last = calendar.monthrange(year, month)[1]
+    if (year, month, day) == (1900, 1, 0):
+        raise DateError(written, "it is Excel's day 0, which a date cell shows when it holds 0 "
+                        "or a formula gave nothing", "Type the date the record gives, or clear "
+                        "the cell if the record has none.")
     if not 1 <= day <= last:
         reason = f"day {day} does not exist in {calendar.month_name[month]}"
         if month == 2 and day == 29:

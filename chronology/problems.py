@@ -6,6 +6,7 @@ validation does), so a reviewer fixes a file in one pass instead of one error at
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -77,14 +78,20 @@ class InputError(CaseReviewError):
 
 
 def display_path(path: Path | str, base: Path | None = None) -> str:
-    """Name a file the way the user is likely to recognise it (relative where possible)."""
+    """Name a file the way the user is likely to recognise it (relative where possible), with
+    any line break or other control character in the name shown as an escape ("\\n"), so
+    that a message stays on one line."""
     path = Path(path)
-    resolved = path.resolve()  # once: each resolve asks the file system about every folder
+    resolved = path.resolve()
     for root in (base, Path.cwd()):
         if root is None:
             continue
         try:
-            return resolved.relative_to(root.resolve()).as_posix()
+            return _printable(resolved.relative_to(root.resolve()).as_posix())
         except ValueError:
             continue
-    return path.as_posix()
+    return _printable(path.as_posix())
+
+
+def _printable(name: str) -> str:
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m[0])[1:-1], name)

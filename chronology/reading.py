@@ -23,6 +23,14 @@ from .problems import Problem, Severity, display_path
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252")
 _HEADING_SEARCH_ROWS = 10
+#: Bounds on what a chronology can be, so that a damaged or odd file is refused with a message
+#: rather than filling the machine's memory: an agency's chronology has thousands of rows and a
+#: dozen columns, and Excel itself holds at most 32,767 characters in a cell.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 100
+MAX_CELL_CHARACTERS = 32_767
+#: Every file starting so is an OLE compound file: an encrypted workbook, or an old .xls.
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
@@ -41,6 +49,9 @@ class RawTable:
     encoding: str | None = None
     heading_row: int = 1
     problems: list[Problem] = field(default_factory=list)
+    #: Problems of single workbook cells, (row, column position, code, message, hint), reported
+    #: under the column's heading once the heading row is known.
+    cell_notes: list[tuple[int, int, str, str, str]] = field(default_factory=list)
 
     @property
     def cells(self) -> pd.DataFrame:
@@ -138,7 +149,10 @@ def _read_csv(path: Path, table: RawTable,
         table.problem("format-mismatch", "this is an Excel workbook with a .csv name.",
                       "Rename it to .xlsx, or save it from Excel as CSV.")
         return None
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if encoding is None and _utf16_without_mark(data):
+        encoding = _utf16_without_mark(data)
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and \
+            not (encoding or "").startswith("utf-16"):
         table.problem("format-mismatch", "this is not a text file (it contains binary data).",
                       "Save the chronology from Excel as CSV or .xlsx.")
         return None
@@ -154,16 +168,67 @@ def _read_csv(path: Path, table: RawTable,
         return cells, None
     except (pd.errors.ParserError, ValueError):
         pass  # pandas stops at the first ragged row; the csv module reads them all, to report
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        table.problem("csv-malformed", f"the file is not well-formed CSV ({exc}).",
-                      "Open it in Excel and save it again as CSV.")
+    rows = _csv_rows(text, delimiter, table)
+    if rows is None:
         return None
     # Each row's own length is kept: a row longer than the heading row has been shifted.
     width = max(map(len, rows), default=0)
     lengths = np.array([len(row) for row in rows])
     return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object), lengths
+
+
+def _utf16_without_mark(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for text saved as UTF-16 with no byte-order mark (some
+    systems' exports), found by the zero bytes every ASCII character then carries."""
+    if len(data) < 4 or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    sample = data[:4000]
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd > 0.9 * len(sample) // 2 and even == 0:
+        return "utf-16-le"
+    if even > 0.9 * len(sample) // 2 and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def _csv_rows(text: str, delimiter: str, table: RawTable) -> list[list[str]] | None:
+    """Every row of a CSV text, read by the csv module; a quote that is opened and never closed
+    is an error naming its row, since every line after it would be read into one cell."""
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            # Other strict complaints (text after a closing quote) are read as Excel reads them.
+            return _lenient_rows(text, delimiter, table)
+        line = _line_of_record(text, delimiter, len(rows))
+        lost = len(text.splitlines()) - line
+        table.problem("csv-quote", f"a double quote opens a cell on line {line} and is never "
+                      f"closed, so the {lost} lines after it would be read as one cell and their "
+                      "events lost.", "Add the closing quote at the end of that cell, or remove "
+                      "the opening one; then save the file again.", row=len(rows) + 1)
+    return rows
+
+
+def _lenient_rows(text: str, delimiter: str, table: RawTable) -> list[list[str]] | None:
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        table.problem("csv-malformed", f"the file is not well-formed CSV ({exc}).",
+                      "Open it in Excel and save it again as CSV.")
+        return None
+
+
+def _line_of_record(text: str, delimiter: str, record: int) -> int:
+    """The line of the text on which record number ``record`` (from 0) begins."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    for _ in range(record):
+        next(reader)
+        line = reader.line_num + 1
+    return line
 
 
 def _cell_text(value: object) -> str:
@@ -187,8 +252,20 @@ def _read_xlsx(path: Path, table: RawTable,
                sheet: str | None) -> tuple[pd.DataFrame, None] | None:
     import openpyxl  # imported here: most reviews are CSV only and openpyxl is slow to import
 
+    if path.read_bytes()[:8] == _COMPOUND_FILE:
+        if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
+            table.problem("xlsx-encrypted", "the workbook is protected with a password, so it "
+                          "cannot be read.", "Open it in Excel, remove the password (File > "
+                          "Info > Protect Workbook > Encrypt with Password, then clear it) and "
+                          "save it again; send the password-free copy by a secure route.")
+        else:
+            table.problem("format-mismatch", "this is an old-style Excel workbook (.xls) with "
+                          "a .xlsx name.", 'Open it in Excel and save it as "Excel Workbook '
+                          '(.xlsx)".')
+        return None
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except zipfile.BadZipFile:
         table.problem("xlsx-unreadable", "this is not an Excel workbook, though its name ends "
                       ".xlsx (it may be a CSV or another kind of file).",
@@ -200,15 +277,15 @@ def _read_xlsx(path: Path, table: RawTable,
                       "Open it in Excel, check it is not password-protected, and save it again.")
         return None
     try:
-        if sheet is not None and sheet not in book.sheetnames:
-            names = ", ".join(f'"{n}"' for n in book.sheetnames)
-            table.problem("sheet-missing", f'there is no sheet called "{sheet}"; the sheets are '
-                          f"{names}.", "Correct the sheet name in review.toml.")
+        worksheet = _chosen_sheet(values, sheet, table)
+        if worksheet is None:
             return None
-        worksheet = book[sheet] if sheet else book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+        rows = _sheet_rows(worksheet, formulas[worksheet.title], table)
     finally:
-        book.close()
+        values.close()
+        formulas.close()
+    if rows is None:
+        return None
     if not any(any(c.strip() for c in row) for row in rows):
         table.problem("file-empty", "the sheet is empty.",
                       "Check the chronology is on the first sheet, or name its sheet in "
@@ -217,6 +294,102 @@ def _read_xlsx(path: Path, table: RawTable,
     width = max(map(len, rows))
     cells = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
     return cells, None
+
+
+def _chosen_sheet(book, sheet: str | None, table: RawTable):
+    """The sheet named in review.toml, else the first sheet a person opening the workbook sees:
+    hidden sheets before it are named in a warning, since the chronology may be on one."""
+    if sheet is not None:
+        if sheet not in book.sheetnames:
+            names = ", ".join(f'"{n}"' for n in book.sheetnames)
+            table.problem("sheet-missing", f'there is no sheet called "{sheet}"; the sheets are '
+                          f"{names}.", "Correct the sheet name in review.toml.")
+            return None
+        return book[sheet]
+    visible = [w for w in book.worksheets if w.sheet_state == "visible"]
+    if not visible:
+        table.problem("sheet-missing", "every sheet of the workbook is hidden.",
+                      "Unhide the chronology's sheet in Excel (right-click a sheet tab > "
+                      "Unhide), or name it in review.toml.")
+        return None
+    hidden = [w.title for w in book.worksheets[:book.worksheets.index(visible[0])]]
+    if hidden:
+        names = ", ".join(f'"{n}"' for n in hidden)
+        table.problem("sheet-hidden", f'the chronology was read from the sheet "{visible[0].title}"'
+                      f", the first one shown; hidden sheets before it ({names}) were not read.",
+                      "If the chronology is on a hidden sheet, unhide it or name it in "
+                      "review.toml.", severity=Severity.WARNING)
+    return visible[0]
+
+
+def _sheet_rows(worksheet, formulas, table: RawTable) -> list[list[str]] | None:
+    """The sheet's cells as text, row by row, as far as its last filled cell.
+
+    A sheet's recorded size can reach Excel's last cell (XFD1048576) because of one stray value
+    or format; only rows that hold something are kept, and content past the bounds is refused.
+    """
+    worksheet.reset_dimensions()  # read each row as far as its last cell, not the sheet's size
+    formulas.reset_dimensions()
+    rows: list[list[str]] = []
+    last_filled = 0
+    formula_rows = formulas.iter_rows()
+    for number, cells in enumerate(worksheet.iter_rows(), start=1):
+        written = next(formula_rows, ())
+        if not cells:
+            rows.append([])
+            continue
+        filled = [i for i, cell in enumerate(cells) if cell.value is not None]
+        if not filled:
+            rows.append([])
+            continue
+        if number > MAX_ROWS + 1:
+            table.problem("sheet-too-long", f"the sheet holds something in row {number}, but a "
+                          f"chronology can have at most {MAX_ROWS:,} rows.", "Delete the rows "
+                          "below the chronology in Excel (select them, right-click > Delete), "
+                          "then save.", row=number)
+            return None
+        if filled[-1] >= MAX_COLUMNS:
+            place = f"{_column_letter(filled[-1])}{number}"
+            table.problem("sheet-too-wide", f"the sheet holds something in cell {place}, but a "
+                          f"chronology can have at most {MAX_COLUMNS} columns.", "Delete the "
+                          "columns to the right of the chronology in Excel (select them, "
+                          "right-click > Delete), then save.", row=number)
+            return None
+        last_filled = number
+        rows.append([_workbook_cell(cell, formula, number, position, table) for position, (cell,
+                     formula) in enumerate(zip(cells, _padded(written, len(cells)), strict=True))])
+    return rows[:last_filled]
+
+
+def _padded(cells: tuple, width: int) -> list:
+    return [*cells[:width], *([None] * (width - len(cells)))]
+
+
+def _column_letter(position: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(position + 1)
+
+
+def _workbook_cell(cell, formula, row: int, position: int, table: RawTable) -> str:
+    """A workbook cell as text, as the reviewer sees it in Excel; cells whose value cannot be
+    trusted are noted for reporting under their column."""
+    value = cell.value
+    if cell.data_type == "e":
+        table.cell_notes.append((row, position, "cell-error", f'the cell shows the Excel error '
+                                 f'"{value}" instead of a value.', "Correct the formula or type "
+                                 "the value in Excel, then save."))
+    elif value is None and formula is not None and formula.data_type == "f":
+        table.cell_notes.append((row, position, "formula-uncached", f'the cell holds the formula '
+                                 f'"{formula.value}" but no value, so it reads as empty: the '
+                                 "workbook was last saved by a program that does not work "
+                                 "formulas out.", "Open it in Excel and save it again, or replace "
+                                 "the formulas by their values (Copy, then Paste Special > "
+                                 "Values)."))
+    elif isinstance(value, dt.time) and cell.is_date and any(c in cell.number_format.lower()
+                                                             for c in "dy"):
+        return "00/01/1900"  # Excel's day 0, which a date cell holding 0 shows
+    return _cell_text(value)
 
 
 def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None,
@@ -260,6 +433,17 @@ def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None,
                       "Give the extra column a heading, or move the text into the right "
                       "cell (a comma inside a cell needs the cell in double quotes).",
                       row=int(heading + 2 + position))
+    for position, column in enumerate(below[:width]):
+        if len(column) and max(map(len, column)) > MAX_CELL_CHARACTERS:
+            for i in np.flatnonzero([len(cell) > MAX_CELL_CHARACTERS for cell in column]):
+                table.problem("cell-too-long", f"the cell holds {len(column[i]):,} characters; a "
+                              f"cell can hold at most {MAX_CELL_CHARACTERS:,}.", "Shorten the "
+                              "entry, or split it into several events.", row=int(heading + 2 + i),
+                              column=headings[position] or _column_letter(position))
+    for row, position, code, message, hint in table.cell_notes:
+        column = headings[position] if position < width and headings[position] else \
+            _column_letter(position)
+        table.problem(code, message, hint, row=row, column=column)
     kept = np.flatnonzero(nonblank)
     table.rows = (kept + heading + 2).astype(np.int64)
     table.columns = [column[heading + 1:][kept] for column in columns[:width]]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .dates import TimeError, parse_time, read_dates
-from .fields import BY_NAME, FIELD_NAMES, FIELDS, KINDS, field_for_heading
+from .fields import BY_NAME, FIELD_NAMES, FIELDS, KINDS, field_for_heading, normalise_heading
 from .problems import Problem, Severity
 from .reading import RawTable, read_table
 
@@ -88,11 +88,13 @@ def load(source: Source, *, period: tuple[date, date] | None = None,
     table = read_table(source.path, encoding=source.encoding, sheet=source.sheet,
                        overrides=source.columns, base=base)
     if any(p.is_error for p in table.problems) and not len(table.rows):
-        return AgencyRecords(source, empty_events(), table.problems)
-    mapping = _map_headings(table, source)
-    if mapping is None:
-        return AgencyRecords(source, empty_events(), table.problems)
+        return AgencyRecords(source, empty_events(), _in_reading_order(table.problems))
+    mapping, complete = _map_headings(table, source)
+    # Every column there is is checked, even with one missing, so that an agency fixes its
+    # file in one pass; events are made only from a file with every column they need.
     events = _normalise(table, source, mapping, period)
+    if not complete:
+        events = empty_events()
     return AgencyRecords(source, events, _in_reading_order(table.problems))
 
 
@@ -111,13 +113,25 @@ def frame(columns: dict[str, object]) -> pd.DataFrame:
                          for name, values in columns.items()})
 
 
-def _map_headings(table: RawTable, source: Source) -> dict[str, int] | None:
+def _map_headings(table: RawTable, source: Source) -> tuple[dict[str, int], bool]:
+    """Each field's column, and whether every column an event needs is there."""
+    headings = ", ".join(f'"{h}"' for h in table.headings if h)
+    for written, name in source.columns.items():
+        if name not in BY_NAME:
+            table.problem("column-field-unknown", f'the heading "{written}" is mapped to "{name}", '
+                          "which is not a field of a chronology.",
+                          f"Map it to one of: {', '.join(FIELD_NAMES)}.", row=table.heading_row)
+        elif not any(normalise_heading(h) == normalise_heading(written) for h in table.headings):
+            table.problem("column-unknown", f'the heading "{written}" is mapped to "{name}", but '
+                          f"the file has no such heading; its headings are {headings}.",
+                          "Correct the heading in the mapping, or remove it.",
+                          row=table.heading_row)
     mapping: dict[str, int] = {}
     for index, heading in enumerate(table.headings):
         if not heading:
             continue
         name = field_for_heading(heading, source.columns)
-        if name is None:
+        if name not in BY_NAME:
             continue
         if name in mapping:
             first = table.headings[mapping[name]]
@@ -143,12 +157,9 @@ def _map_headings(table: RawTable, source: Source) -> dict[str, int] | None:
         hint = f"Add a column headed {accepted} or similar, or map an existing heading in review.toml."
         if fld.name == "source":
             hint += " If every row has the same source, set source = \"...\" for this file."
-        table.problem("column-missing", f'no column gives the "{fld.label}".', hint,
-                      row=table.heading_row)
-    if any(p.code in ("column-missing", "heading-duplicate") and p.is_error
-           for p in table.problems):
-        return None
-    return mapping
+        table.problem("column-missing", f'no column gives the "{fld.label}"; the file\'s '
+                      f"headings are {headings}.", hint, row=table.heading_row)
+    return mapping, not missing
 
 
 def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
@@ -168,22 +179,28 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
             table.problem(code, message, hint, row=int(rows[i]), column=heading.get(name, name),
                           severity=severity)
 
-    date_texts = cells["date"]
+    # A date cell may give the time of day too, as Excel writes a date-and-time cell.
+    date_and_time = _each_distinct(cells["date"], _date_and_time)
+    date_texts = np.array([written for written, _ in date_and_time], dtype=object)
     read = read_dates(date_texts)
-    for i, error in read.errors.items():
-        if error.text:
-            report("date-invalid", str(error), error.hint, [i], "date")
-        else:
-            report("date-missing", 'the "Date" is empty.', error.hint, [i], "date")
+    if "date" in mapping:
+        for i, error in read.errors.items():
+            if error.text:
+                report("date-invalid", str(error), error.hint, [i], "date")
+            else:
+                report("date-missing", 'the "Date" is empty.', error.hint, [i], "date")
     dated = read.ok
 
-    times = blank
-    if "time" in mapping:
-        read_times = _each_distinct(cells["time"], _read_time)
-        for i in np.flatnonzero([isinstance(t, TimeError) for t in read_times]):
-            error = read_times[i]
-            report("time-invalid", str(error), error.hint, [i], "time")
-        times = np.array(["" if isinstance(t, TimeError) else t for t in read_times], dtype=object)
+    times = _times(cells["time"] if "time" in mapping else blank, report, "time")
+    stated = _times(np.array([stated for _, stated in date_and_time], dtype=object), report,
+                    "date")
+    for i in np.flatnonzero(stated != ""):
+        if times[i] and times[i] != stated[i]:
+            report("time-conflict", f'the date gives the time {stated[i]} but the "Time" is '
+                   f'{times[i]}; the "Time" is used.', "Correct whichever is wrong.", [i], "date",
+                   Severity.WARNING)
+        elif not times[i]:
+            times[i] = stated[i]
 
     end_dates = np.full(n, None, dtype=object)
     if "end_date" in mapping:
@@ -203,12 +220,13 @@ def _normalise(table: RawTable, source: Source, mapping: dict[str, int],
     sources = cells["source"]
     if source.source and "source" not in mapping:
         sources = np.full(n, source.source, dtype=object)
-    else:
+    elif "source" in mapping:
         report("source-missing", 'the "Source of information" is empty.',
                "Say where this comes from: the record and the practitioner's role, for example "
                '"Case notes, probation officer".', np.flatnonzero(sources == ""), "source")
-    report("event-missing", 'the "Event" is empty.', "Say what happened, in one entry per event.",
-           np.flatnonzero(cells["event"] == ""), "event")
+    if "event" in mapping:
+        report("event-missing", 'the "Event" is empty.', "Say what happened, in one entry per "
+               "event.", np.flatnonzero(cells["event"] == ""), "event")
 
     kinds = blank
     if "kind" in mapping:
@@ -274,6 +292,27 @@ def _each_distinct(cells: np.ndarray, read: Callable[[str], object]) -> np.ndarr
     """``read`` of every cell, worked out once per distinct value and spread back over the rows."""
     codes, uniques = pd.factorize(cells)
     return np.fromiter(map(read, uniques), dtype=object, count=len(uniques))[codes]
+
+
+def _times(cells: np.ndarray, report: Callable, name: str) -> np.ndarray:
+    """Time cells as HH:MM ("" for none), each bad one reported under the column ``name``."""
+    read = _each_distinct(cells, _read_time)
+    for i in np.flatnonzero([isinstance(t, TimeError) for t in read]):
+        report("time-invalid", str(read[i]), read[i].hint, [i], name)
+    return np.array(["" if isinstance(t, TimeError) else t for t in read], dtype=object)
+
+
+_TIME_OF_DAY = re.compile(r"(.*\d)[ T](\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)")
+
+
+def _date_and_time(written: str) -> tuple[str, str]:
+    """A date cell split into its date and its time of day ("" if it gives none). Systems that
+    export a date-only value as a date and time write midnight: that is no time at all."""
+    found = _TIME_OF_DAY.fullmatch(written)
+    if not found:
+        return written, ""
+    day, time_of_day = found.groups()
+    return day, "" if time_of_day in ("00:00", "00:00:00") else time_of_day
 
 
 def _read_time(text: str) -> str | TimeError:

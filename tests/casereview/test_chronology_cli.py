@@ -114,3 +114,40 @@ def test_merge_refuses_to_export_past_a_broken_custody_log(tmp_path, monkeypatch
     assert result.exit_code == 1 and "[log-edited]" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_an_agency_checks_its_file_with_the_settings_review_toml_would_give(tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gp.csv").write_text("Seen on,What\n05/05/2015,Visit.\n31/02/2015,Call.\n")
+    result = CliRunner().invoke(cli, ["chronology", "check", "gp.csv", "--source", "GP record",
+                                      "--column", "Seen on=date", "--column", "What=event"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        'gp.csv:3:Seen on: error [date-invalid] "31/02/2015" is not a date: day 31 does not '
+        "exist in February. Write it as DD/MM/YYYY (for example 05/01/2015), a month as MM/YYYY, "
+        'or mark an uncertain date with "?" (for example ?22/05/2016).']
+    assert result.stdout == "gp.csv: 1 events, 1 error, 0 warnings\n"
+
+
+def test_a_mapping_names_the_file_s_headings_and_the_fields(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gp.csv").write_text("Seen on,Source,What\n05/05/2015,Nurse,Visit.\n")
+    result = CliRunner().invoke(cli, ["chronology", "check", "gp.csv", "--column",
+                                      "Seen=date", "--column", "What=details"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        'gp.csv:1: error [column-unknown] the heading "Seen" is mapped to "date", but the file '
+        'has no such heading; its headings are "Seen on", "Source", "What". Correct the heading in '
+        "the mapping, or remove it.",
+        'gp.csv:1: error [column-field-unknown] the heading "What" is mapped to "details", which '
+        "is not a field of a chronology. Map it to one of: ref, date, time, end_date, agency, "
+        "source, event, action, significance, kind, comment."]
+
+
+def test_a_column_option_without_a_field_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gp.csv").write_text("Date,Source,Event\n05/05/2015,GP,Visit.\n")
+    result = CliRunner().invoke(cli, ["chronology", "check", "gp.csv", "--column", "Seen on"])
+    assert result.exit_code == 2
+    assert 'Invalid value for --column: "Seen on" is not HEADING=FIELD' in result.output
