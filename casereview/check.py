@@ -153,7 +153,13 @@ def _records(review: Review, verification: Verification | None) -> list[Problem]
         problems.append(Problem("chronology-missing", "no record files are listed, so there is "
                                 "no chronology.", display_path(review.root / REVIEW_FILE),
                                 hint="Add a [[records]] entry for each agency's file."))
-    problems += review_chronology(review).problems
+    chronology = review_chronology(review)
+    problems += chronology.problems
+    if review.sources and not chronology.errors and not len(chronology.events):
+        problems.append(Problem("chronology-empty", "the record files hold no events, so the "
+                                "review has no chronology of the agency's involvement.",
+                                display_path(review.root / REVIEW_FILE),
+                                hint="Add the events to the records files, one row each."))
     if verification is not None:
         problems += verification.problems
     elif secured_sets(review.root):

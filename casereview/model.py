@@ -6,6 +6,7 @@ reviewer editing the file by hand can fix it in one pass.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chronology.problems import InputError, Problem, Severity, display_path
+from chronology.reading import detect_encoding
 from chronology.records import Source, agency_code
 
 REVIEW_FILE = "review.toml"
@@ -243,11 +245,23 @@ class _Checker:
                 continue
             found[key] = value
         for key in data:
-            if key not in spec and not isinstance(data[key], dict | list):
+            if key in spec or (table is None and key in _KNOWN_TABLES):
+                continue
+            if table is not None or not isinstance(data[key], dict | list):
                 self.add("key-unknown", key, f'"{key}" is not a setting casereview knows{where}.',
-                         "Check the spelling, or remove the line.", table=table, nth=nth,
-                         severity=Severity.WARNING)
+                         _did_you_mean(key, spec), table=table, nth=nth,
+                         severity=Severity.ERROR if table == "people" else Severity.WARNING)
         return found
+
+
+_KNOWN_TABLES = {*_TABLES, "documents", "records", "people"}
+
+
+def _did_you_mean(key: str, spec: dict) -> str:
+    close = difflib.get_close_matches(key, list(spec), n=1)
+    if close:
+        return f'Did you mean "{close[0]}"? Correct the spelling, or remove the line.'
+    return "Check the spelling, or remove the line."
 
 
 def find_review_file(root: Path) -> Path:
@@ -263,7 +277,16 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
     """Read and check a review folder's review.toml. Raises :class:`ConfigError` on any error."""
     root = Path(root)
     path = find_review_file(root)
-    text = path.read_text(encoding="utf-8-sig")
+    data = path.read_bytes()
+    try:
+        # Notepad saves as "ANSI" (Windows-1252) or "Unicode" (UTF-16) as readily as UTF-8.
+        text = data.decode(detect_encoding(data)).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError([Problem("encoding", f"the file cannot be read as text (a character on "
+                                   f"line {line} cannot be read).", display_path(path, base),
+                                   line, hint="Open it in Notepad and save it again with the "
+                                   "encoding UTF-8.")]) from None
     checker = _Checker(path, text, base)
     try:
         data = tomllib.loads(text)
@@ -285,7 +308,7 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
             continue
         tables[name] = checker.values(section, spec, table=name)
 
-    known = set(_TOP_KEYS) | set(_TABLES) | {"documents", "records", "people"}
+    known = set(_TOP_KEYS) | _KNOWN_TABLES
     for key, value in data.items():
         if key not in known and isinstance(value, dict | list):
             checker.add("key-unknown", key, f'"{key}" is not a setting casereview knows.',
@@ -350,6 +373,11 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         checker.add("period-reversed", "end", "the period ends before it starts.",
                     "Check [period] start and end.", table="period")
 
+    gap_days = tables["chronology"].get("gap_days", 60)
+    if gap_days < 1:
+        checker.add("key-range", "gap_days", f"{gap_days} days is not a gap: it must be at least "
+                    "1.", "Use the number of days without contact worth showing, such as "
+                    "gap_days = 60.", table="chronology")
     months = tables["timescales"].get("months", 6)
     if not 1 <= months <= 24:
         checker.add("key-range", "months", f"{months} months is not a period a review can have.",
@@ -382,7 +410,7 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         records_secured=top.get("records_secured"),
         documents=documents,
         sources=sources,
-        gap_days=tables["chronology"].get("gap_days", 60),
+        gap_days=gap_days,
         case_practitioners=list(practitioners),
         months=months,
         panel_deadline=tables["timescales"].get("panel_deadline"),
@@ -437,9 +465,20 @@ def _syntax_problem(exc: tomllib.TOMLDecodeError, checker: _Checker) -> Problem:
                    "2016-09-12.")
 
 
+_ENTRY_EXAMPLES = {
+    "documents": '[[documents]] on a line of its own, then source = "management-review.md" and '
+                 'title = "Management review" below it',
+    "records": '[[records]] on a line of its own, then agency = "Northshire Police" and '
+               'file = "records/police.csv" below it',
+    "people": '[[people]] on a line of its own, then role = "mother" and publish_as = "Mother" '
+              "below it",
+}
+
+
 def _array(data: dict[str, Any], key: str, checker: _Checker) -> list[dict[str, Any]]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        checker.add("key-type", key, f'"{key}" should be a list of [[{key}]] tables.')
+        checker.add("key-type", key, f'"{key}" should be a list of [[{key}]] tables, one for each '
+                    f"entry.", f"Write each entry as {_ENTRY_EXAMPLES[key]}.")
         return []
     return value

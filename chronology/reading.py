@@ -104,6 +104,23 @@ def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = N
     return table
 
 
+def detect_encoding(data: bytes) -> str:
+    """The encoding a file saved on Windows or exported by a case system is most likely in:
+    by its byte-order mark; UTF-16 by its zero bytes; UTF-8 if it reads as that; else
+    Windows-1252, which Excel and Notepad write as "ANSI"."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if without_mark := _utf16_without_mark(data):
+        return without_mark
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
 def _decode(data: bytes, table: RawTable, encoding: str | None) -> str | None:
     if encoding:
         try:
@@ -114,18 +131,7 @@ def _decode(data: bytes, table: RawTable, encoding: str | None) -> str | None:
             return None
         table.encoding = encoding
         return text.removeprefix("\ufeff")
-    if data.startswith(b"\xef\xbb\xbf"):
-        table.encoding = "utf-8-sig"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        table.encoding = "utf-16"
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            table.encoding = "cp1252"
-        else:
-            table.encoding = "utf-8"
-            return text
+    table.encoding = detect_encoding(data)
     try:
         return data.decode(table.encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -149,10 +155,7 @@ def _read_csv(path: Path, table: RawTable,
         table.problem("format-mismatch", "this is an Excel workbook with a .csv name.",
                       "Rename it to .xlsx, or save it from Excel as CSV.")
         return None
-    if encoding is None and _utf16_without_mark(data):
-        encoding = _utf16_without_mark(data)
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and \
-            not (encoding or "").startswith("utf-16"):
+    if b"\x00" in data and not (encoding or detect_encoding(data)).startswith("utf-16"):
         table.problem("format-mismatch", "this is not a text file (it contains binary data).",
                       "Save the chronology from Excel as CSV or .xlsx.")
         return None

@@ -107,7 +107,7 @@ def test_unknown_key_is_a_warning(workspace):
     review = load_review(workspace)
     assert [str(w) for w in review.warnings] == [
         'reviews/case/review.toml:7:markng: warning [key-unknown] "markng" is not a setting '
-        "casereview knows. Check the spelling, or remove the line."
+        'casereview knows. Did you mean "marking"? Correct the spelling, or remove the line.'
     ]
 
 
@@ -131,3 +131,70 @@ def test_records_codes_are_plain_and_each_file_has_its_own(workspace):
         "used for the records of Northshire Police (entry 2), so events in both files would "
         f"share IDs such as nor-001. {hint}",
     ]
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-16-le", "utf-8-sig"])
+def test_review_toml_saved_by_notepad_in_any_encoding_is_read(workspace, encoding):
+    path = workspace / "review.toml"
+    text = path.read_text(encoding="utf-8").replace("Minimal review", "Révision de café")
+    path.write_bytes(text.encode(encoding))
+    assert load_review(workspace).title == "Révision de café"
+
+
+def test_review_toml_that_is_not_text_is_a_located_error(workspace):
+    path = workspace / "review.toml"
+    path.write_bytes(path.read_bytes().replace(b'title = "Minimal review"',
+                                               b'title = "Minimal \x81\x8d review"'))
+    with pytest.raises(ConfigError) as caught:
+        load_review(workspace)
+    assert [str(p) for p in caught.value.problems] == [
+        "reviews/case/review.toml:1: error [encoding] the file cannot be read as text (a "
+        "character on line 1 cannot be read). Open it in Notepad and save it again with the "
+        "encoding UTF-8."]
+
+
+def test_records_written_as_a_plain_value_says_how_to_write_the_tables(workspace):
+    path = workspace / "review.toml"
+    text = path.read_text().split("[[records]]")[0]
+    path.write_text('records = "records/probation.csv"\n' + text)
+    with pytest.raises(ConfigError) as caught:
+        load_review(workspace)
+    assert [str(p) for p in caught.value.problems] == [
+        'reviews/case/review.toml:1:records: error [key-type] "records" should be a list of '
+        "[[records]] tables, one for each entry. Write each entry as [[records]] on a line of "
+        'its own, then agency = "Northshire Police" and file = "records/police.csv" below it.']
+
+
+def test_a_gap_of_no_days_is_refused(workspace):
+    append(workspace, "\n[chronology]\ngap_days = -5\n")
+    with pytest.raises(ConfigError) as caught:
+        load_review(workspace)
+    assert [str(p) for p in caught.value.problems] == [
+        "reviews/case/review.toml:30:chronology.gap_days: error [key-range] -5 days is not a gap: "
+        "it must be at least 1. Use the number of days without contact worth showing, such as "
+        "gap_days = 60."]
+
+
+def test_misspelt_keys_in_tables_are_named_with_the_key_meant(workspace):
+    append(workspace, '\n[publication]\npublic_markng = ""\n')
+    assert [str(w) for w in load_review(workspace).warnings] == [
+        'reviews/case/review.toml:30:publication.public_markng: warning [key-unknown] '
+        '"public_markng" is not a setting casereview knows under [publication]. Did you mean '
+        '"public_marking"? Correct the spelling, or remove the line.']
+
+
+def test_a_misspelt_key_in_the_people_register_is_an_error(workspace):
+    # A misspelt "identifiers" would leave that person's identifiers unchecked in public.
+    append(workspace, 
+        '\n[[people]]\nrole = "mother"\npublish_as = "Mother"\nidentifers = ["14 Alder Row"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_review(workspace)
+    assert [str(p) for p in caught.value.problems] == [
+        'reviews/case/review.toml:32:people.identifers: error [key-unknown] "identifers" is not '
+        'a setting casereview knows under [people, entry 1]. Did you mean "identifiers"? Correct '
+        "the spelling, or remove the line."]
+
+
+def append(workspace, text: str) -> None:
+    path = workspace / "review.toml"
+    path.write_text(path.read_text() + text)

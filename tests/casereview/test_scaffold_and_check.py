@@ -15,7 +15,7 @@ from casereview.cli import cli
 from casereview.framework import SECTIONS
 from casereview.records import secure
 from casereview.scaffold import NewReview, create
-from tests.conftest import ROOT, pdf_pages
+from tests.conftest import ROOT, make_workspace, pdf_pages
 
 DETAILS = NewReview(slug="child-q", title="Management review: Child Q",
                     agency="Westshire Probation", child="Child Q", panel="Westshire SCB",
@@ -303,3 +303,12 @@ def test_the_date_records_were_secured_reaches_the_title_block(filled):
     day = date.fromisoformat(secured)
     title_page = squash(pdf_pages(build(filled, final=True).pdfs[0])[0])
     assert f"Date records secured {day.day} {day:%B %Y}" in title_page
+
+
+def test_records_with_headings_but_no_events_are_not_ready_for_sign_off(workspace):
+    review = make_workspace(workspace)
+    (review / "records" / "probation.csv").write_text("Ref,Date,Source,Event\n")
+    problems = [str(p) for p in check_review(review)]
+    assert ("reviews/case/review.toml: error [chronology-empty] the record files hold no events, "
+            "so the review has no chronology of the agency's involvement. Add the events to the "
+            "records files, one row each.") in problems
