@@ -185,7 +185,7 @@ def test_misspelt_keys_in_tables_are_named_with_the_key_meant(workspace):
 
 def test_a_misspelt_key_in_the_people_register_is_an_error(workspace):
     # A misspelt "identifiers" would leave that person's identifiers unchecked in public.
-    append(workspace, 
+    append(workspace,
         '\n[[people]]\nrole = "mother"\npublish_as = "Mother"\nidentifers = ["14 Alder Row"]\n')
     with pytest.raises(ConfigError) as caught:
         load_review(workspace)
