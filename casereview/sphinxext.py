@@ -241,6 +241,13 @@ class ChronologyDirective(ReviewDirective):
             kinds=_csv(self.options.get("kind")),
             include_outside_period="outside-period" in self.options,
         )
+        for agency in chosen.unmatched_agencies(result.events):
+            agencies = result.events[["agency", "code"]].drop_duplicates()
+            named = ", ".join(f'"{a}" ({c})' for a, c in agencies.itertuples(index=False))
+            logger.warning(f'the chronology\'s :agencies: names "{agency}", which no record '
+                           f"comes from; the agencies are {named}. Write an agency's name or "
+                           "code as review.toml gives it.", location=self.get_location(),
+                           type="casereview", subtype="chronology-filter")
         events = chosen.apply(result.events)
         if "no-gaps" not in self.options:
             events = result.with_gaps(review.gap_days, review.period).pipe(chosen.apply)
@@ -249,8 +256,8 @@ class ChronologyDirective(ReviewDirective):
             events = events.assign(**{c: events[c].map(register.pseudonymise)
                                       for c in ("event", "action", "comment", "source")})
         caption = self.options.get("caption", "")
-        return [nodes.raw("", to_html(events, caption=caption), format="html"),
-                nodes.raw("", to_latex(events, caption=caption), format="latex")]
+        return [_markup(to_html(events, caption=caption), "html"),
+                _markup(to_latex(events, caption=caption), "latex")]
 
 
 class TimelineDirective(ReviewDirective):
@@ -362,8 +369,7 @@ class ActionPlanDirective(ReviewDirective):
                          + " & " + rag_tex + r"\\ \hline")
         html.append("</tbody></table>")
         latex += [r"\end{longtable}\endgroup"]
-        return [nodes.raw("", "\n".join(html), format="html"),
-                nodes.raw("", "\n".join(latex), format="latex")]
+        return [_markup("\n".join(html), "html"), _markup("\n".join(latex), "latex")]
 
 
 class ActionsRole(SphinxRole):
@@ -417,7 +423,7 @@ class TitleBlockDirective(ReviewDirective):
 
         rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>"
                        for k, v in title_block(review))
-        return [nodes.raw("", f'<table class="title-block">{rows}</table>', format="html")]
+        return [_markup(f'<table class="title-block">{rows}</table>', "html")]
 
 
 class GuidanceDirective(SphinxDirective):
@@ -479,6 +485,37 @@ def _guidance_draft_and_signoff(app: Sphinx, config: Config) -> None:
     config.html_context = context
 
 
+def _markup(text: str, output: str) -> nodes.raw:
+    """Markup made by casereview itself from escaped text, which the document check lets by."""
+    return nodes.raw("", text, format=output, casereview=True)
+
+
+def _refuse_unsafe_content(app: Sphinx, doctree: nodes.document) -> None:
+    """Refuse what a writer, or text pasted from anywhere, could slip into a document: raw HTML
+    or LaTeX (a script, an image that runs code, \\input of a system file), and a file included
+    from outside the workspace. A board that needs raw markup sets casereview_allow_raw."""
+    if not app.config.casereview_allow_raw:
+        for node in list(doctree.findall(nodes.raw)):
+            if not node.get("casereview"):
+                logger.warning(f"raw {node.get('format', '')} is not allowed in a review's "
+                               "documents: write it in Markdown, or ask the board to set "
+                               "casereview_allow_raw = True in conf.py.", location=node,
+                               type="casereview", subtype="raw-refused")
+                node.parent.remove(node)
+    workspace = Path(app.confdir).resolve()
+    # docutils records each file it includes relative to the working folder; Sphinx's own
+    # directives (literalinclude) note theirs relative to the review's folder.
+    included = {(Path.cwd() / d).resolve(): d for d in doctree.settings.record_dependencies.list}
+    included |= {(Path(app.srcdir) / d).resolve(): d
+                 for d in app.env.dependencies.get(app.env.docname, ())}
+    for path, dependency in sorted(included.items()):
+        if not path.is_relative_to(workspace):
+            logger.warning(f'"{dependency}" is outside the workspace, so it cannot be included.',
+                           location=app.env.docname, type="casereview",
+                           subtype="include-outside")
+            doctree.children = []  # nothing of it reaches any output
+
+
 def setup(app: Sphinx) -> dict:
     from . import paragraphs
 
@@ -489,6 +526,8 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("casereview_signoff", {}, "env", types=[dict])
     # For a project with no review.toml, such as the action register: its protective marking.
     app.add_config_value("casereview_marking", "", "env", types=[str])
+    app.add_config_value("casereview_allow_raw", False, "env", types=[bool])
+    app.connect("doctree-read", _refuse_unsafe_content)
     app.add_role("person", PersonRole())
     app.add_role("actions", ActionsRole())
     app.add_directive("action-plan", ActionPlanDirective)

@@ -40,6 +40,12 @@ class Filter:
     kinds: tuple[str, ...] = ()
     include_outside_period: bool = False
 
+    def unmatched_agencies(self, events: pd.DataFrame) -> list[str]:
+        """The agencies asked for that no event comes from, by name or code in any case: a
+        filter naming one would silently show an empty table."""
+        known = {a.casefold() for a in events["agency"]} | {c.casefold() for c in events["code"]}
+        return [a for a in self.agencies if a.casefold() not in known]
+
     def apply(self, events: pd.DataFrame) -> pd.DataFrame:
         keep = pd.Series(True, index=events.index)
         if not self.include_outside_period:

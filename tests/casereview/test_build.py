@@ -223,3 +223,41 @@ def test_characters_pdflatex_cannot_print_are_shown_as_their_code(workspace):
         "management-review.pdf: warning [pdf-characters] 7 characters cannot be printed in the "
         "PDF and are shown in a box as the Unicode code, such as \U0001F622 as U+1F622 CRYING "
         "FACE. The HTML shows the text as written; check the boxes read as meant."]
+
+
+def test_a_chronology_filter_naming_no_agency_fails_the_build_naming_the_agencies(workspace):
+    doc = workspace / "management-review.md"
+    doc.write_text(doc.read_text() + "\n```{chronology}\n:agencies: Police\n```\n")
+    with pytest.raises(BuildError) as caught:
+        build(workspace, pdf=False)
+    assert [str(p) for p in caught.value.problems] == [
+        "reviews/case/management-review.md:22: error [casereview.chronology-filter] the "
+        "chronology's :agencies: names \"Police\", which no record comes from; the agencies are "
+        "\"Probation\" (PRB). Write an agency's name or code as review.toml gives it."]
+
+
+@pytest.mark.parametrize("text, code", [
+    ('<script>alert("x")</script>\n', "raw-refused"),
+    ('<img src="x" onerror="alert(1)">\n', "raw-refused"),
+    ("```{raw} html\n<b>bold</b>\n```\n", "raw-refused"),
+    ("```{raw} latex\n\\input{/etc/passwd}\n```\n", "raw-refused"),
+    ("```{include} ../../../../../../../../etc/passwd\n```\n", "include-outside"),
+    ("```{literalinclude} ../../../../../../../../etc/passwd\n```\n", "include-outside"),
+])
+def test_raw_markup_and_files_from_outside_the_workspace_are_refused(workspace, text, code):
+    doc = workspace / "management-review.md"
+    doc.write_text(doc.read_text() + "\n" + text)
+    with pytest.raises(BuildError) as caught:
+        build(workspace, pdf=False)
+    assert [p.code for p in caught.value.problems] == [f"casereview.{code}"]
+    assert caught.value.problems[0].path == "reviews/case/management-review.md"
+    assert not (workspace.parent.parent / "_build" / "case" / "html").exists()
+
+
+def test_a_board_may_allow_raw_markup_in_conf_py(workspace):
+    conf = workspace.parent.parent / "conf.py"
+    conf.write_text(conf.read_text() + "\ncasereview_allow_raw = True\n")
+    doc = workspace / "management-review.md"
+    doc.write_text(doc.read_text() + '\n<span class="board-logo">Board</span>\n')
+    html = (build(workspace, pdf=False).html / "management-review.html").read_text()
+    assert '<span class="board-logo">Board</span>' in html
