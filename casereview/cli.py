@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from chronology.dates import DateError, parse_date
 from chronology.fields import FIELD_NAMES
 from chronology.problems import CaseReviewError, Problem, display_path
 
@@ -83,35 +84,50 @@ _NEW_FIELDS = (
     ("agency", "Agency writing the review"),
     ("child", "Child's pseudonym (never the real name)"),
     ("panel", "Review panel it goes to"),
-    ("requested", "Date the review was requested (YYYY-MM-DD)"),
-    ("period_start", "First day of the period under review (YYYY-MM-DD)"),
-    ("period_end", "Last day of the period under review (YYYY-MM-DD)"),
+    ("requested", "Date the review was requested (DD/MM/YYYY)"),
+    ("period_start", "First day of the period under review (DD/MM/YYYY)"),
+    ("period_end", "Last day of the period under review (DD/MM/YYYY)"),
     ("reviewer", "Nominated reviewer's name"),
     ("reviewer_role", "Nominated reviewer's role"),
     ("chief_officer", "Chief officer's name"),
     ("chief_officer_role", "Chief officer's role"),
 )
+_DAYS = ("requested", "period_start", "period_end")
 
 
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _iso_date(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f'"{value}" is not a date; write it as YYYY-MM-DD.',
-                                 param_hint=f"--{name.replace('_', '-')}") from None
+class Day(click.ParamType):
+    """A day as people type it: 15/01/2016, as in the UK, or 2016-01-15."""
+
+    name = "DD/MM/YYYY"
+
+    def convert(self, value, param, ctx) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            found = parse_date(str(value).strip())
+        except DateError as exc:
+            self.fail(f'"{value}" is not a day: {exc.reason}. Write it as DD/MM/YYYY or '
+                      "YYYY-MM-DD, for example 15/01/2016.", param, ctx)
+        if not found.is_exact:
+            self.fail(f'"{value}" is not one day. Write the day as DD/MM/YYYY or YYYY-MM-DD, '
+                      "for example 15/01/2016.", param, ctx)
+        return found.start
+
+
+DAY = Day()
 
 
 @cli.command()
 @click.option("--agency", help="The agency writing the review.")
 @click.option("--child", help="The child's pseudonym, such as \"Child P\" (never the real name).")
 @click.option("--panel", help="The review panel the review goes to.")
-@click.option("--requested", help="Date the review was requested, YYYY-MM-DD.")
-@click.option("--period-start", help="First day of the period under review, YYYY-MM-DD.")
-@click.option("--period-end", help="Last day of the period under review, YYYY-MM-DD.")
+@click.option("--requested", type=DAY, help="Date the review was requested.")
+@click.option("--period-start", type=DAY, help="First day of the period under review.")
+@click.option("--period-end", type=DAY, help="Last day of the period under review.")
 @click.option("--reviewer", help="The nominated reviewer's name.")
 @click.option("--reviewer-role", help="The nominated reviewer's role.")
 @click.option("--chief-officer", help="The chief officer's name.")
@@ -125,23 +141,25 @@ def _iso_date(value: str, name: str) -> date:
 def new(workspace: Path, title: str | None, slug: str | None, **values: str | None) -> None:
     """Start a new management review from the templates.
 
-    Values not given as options are asked for at a terminal; elsewhere, a missing value is an
-    error. An existing review is never overwritten.
+    Values not given as options are asked for, one at a time, and a bad answer is asked again;
+    answers can also be piped in, one a line. An existing review is never overwritten.
     """
     from .scaffold import NewReview, create, slug_for
 
-    missing = [name for name, _ in _NEW_FIELDS if not values.get(name)]
-    if missing and not _interactive():
-        options = ", ".join("--" + name.replace("_", "-") for name in missing)
-        raise click.UsageError(f"these values are needed: {options}")
     for name, question in _NEW_FIELDS:
-        if not values.get(name):
-            values[name] = click.prompt(question)
-    dates = {n: _iso_date(values[n], n) for n in ("requested", "period_start", "period_end")}
+        if values.get(name):
+            continue
+        try:
+            # A bad answer is asked again; answers may also come piped, one a line.
+            values[name] = click.prompt(question, type=DAY if name in _DAYS else str)
+        except click.Abort:
+            missing = [n for n, _ in _NEW_FIELDS if not values.get(n)]
+            options = ", ".join("--" + n.replace("_", "-") for n in missing)
+            raise click.UsageError(f"these values are needed: {options}") from None
     details = NewReview(
         slug=slug or slug_for(values["child"]),
         title=title or f"Management review: {values['child']}",
-        **{**values, **dates},
+        **values,
     )
     target = create(workspace, details)
     click.echo(f"Created {display_path(target)}")
@@ -167,13 +185,13 @@ def add(review_dir: Path, kind: str, workspace: Path) -> None:
 @cli.command()
 @click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail on warnings too (such as a passed deadline).")
-@click.option("--on", "on", help="Judge deadlines as on this date, YYYY-MM-DD [default: today].")
+@click.option("--on", "on", type=DAY, help="Judge deadlines as on this date [default: today].")
 @reports_problems
-def check(review_dir: Path, strict: bool, on: str | None) -> None:
+def check(review_dir: Path, strict: bool, on: date | None) -> None:
     """Check a review is complete and consistent before it is signed off."""
     from .check import check_review
 
-    problems = check_review(review_dir, today=_iso_date(on, "on") if on else None)
+    problems = check_review(review_dir, today=on)
     _echo_problems(problems)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
@@ -189,10 +207,10 @@ def check(review_dir: Path, strict: bool, on: str | None) -> None:
 @click.argument("review_dirs", nargs=-1, type=click.Path(file_okay=False, exists=True,
                                                          path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the milestones as JSON.")
-@click.option("--on", "on", help="Work out due dates as on this date, YYYY-MM-DD "
+@click.option("--on", "on", type=DAY, help="Work out due dates as on this date "
               "[default: today].")
 @reports_problems
-def status(review_dirs: tuple[Path, ...], as_json: bool, on: str | None) -> None:
+def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> None:
     """Show each review's milestones, due dates, and what is overdue or due soon.
 
     With no folders given, every review under reviews/ is shown.
@@ -202,7 +220,7 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: str | None) -> None
     from .model import load_review
     from .status import State, milestones
 
-    today = _iso_date(on, "on") if on else date.today()
+    today = on or date.today()
     folders = list(review_dirs) or sorted(p.parent for p in Path("reviews").glob("*/review.toml"))
     report = []
     for folder in folders:
@@ -334,13 +352,13 @@ def _reviews(review_dirs: tuple[Path, ...]):
               help="Only open actions due within this many days.")
 @click.option("--owner", help="Only actions whose owner contains this text.")
 @click.option("--agency", help="Only actions whose agency contains this text.")
-@click.option("--on", "on", help="Judge dates as on this day, YYYY-MM-DD [default: today].")
+@click.option("--on", "on", type=DAY, help="Judge dates as on this day [default: today].")
 @reports_problems
 def actions_list(review_dirs, overdue, due_within, owner, agency, on) -> None:
     """List actions across reviews (every review under reviews/ unless named), with problems."""
     from .actions import Selection, register
 
-    today = _iso_date(on, "on") if on else date.today()
+    today = on or date.today()
     figures = register(_reviews(review_dirs), today)
     _echo_problems(figures.problems)
     chosen = Selection(overdue, due_within, owner, agency)
@@ -387,7 +405,7 @@ def actions_update(action_id, status, rag, evidence, by, review_dirs) -> None:
 @click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("_build/action-register"), show_default=True,
               help="Where to put html/ and pdf/.")
-@click.option("--on", "on", help="Report as on this day, YYYY-MM-DD [default: today].")
+@click.option("--on", "on", type=DAY, help="Report as on this day [default: today].")
 @click.option("--no-pdf", is_flag=True, help="Build the HTML only.")
 @reports_problems
 def actions_report(review_dirs, outdir, on, no_pdf) -> None:
@@ -395,7 +413,7 @@ def actions_report(review_dirs, outdir, on, no_pdf) -> None:
     from .actions import write_register
     from .build import find_workspace
 
-    today = _iso_date(on, "on") if on else date.today()
+    today = on or date.today()
     notes: list = []
     html, pdfs = write_register(_reviews(review_dirs), find_workspace(Path(".")), outdir,
                                 today=today, pdf=not no_pdf,

@@ -125,6 +125,35 @@ def test_new_asks_at_a_terminal(workspace, monkeypatch):
     assert (workspace / "reviews/child-q/review.toml").is_file()
 
 
+def test_new_takes_dates_as_people_type_them(workspace):
+    uk = [("15/01/2016" if v == "2016-01-01" else "01/03/2017" if v == "2017-03-01" else v)
+          for v in OPTIONS]
+    result = CliRunner().invoke(cli, ["new", *uk])
+    assert result.exit_code == 0, result.output
+    text = (workspace / "reviews/child-q/review.toml").read_text()
+    assert "requested = 2017-03-01" in text and "start = 2016-01-15" in text
+
+
+def test_new_asks_again_after_a_bad_date_and_reads_piped_answers(workspace):
+    answers = OPTIONS[1::2]
+    answers[3] = "31/02/2017\n01/03/2017"  # a bad "requested" date, then a good one
+    result = CliRunner().invoke(cli, ["new"], input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert ('Error: "31/02/2017" is not a day: day 31 does not exist in February. Write it as '
+            "DD/MM/YYYY or YYYY-MM-DD, for example 15/01/2016.") in result.output
+    assert (workspace / "reviews/child-q/review.toml").is_file()
+
+
+def test_status_on_a_uk_date_and_a_bad_one(workspace):
+    create(workspace, DETAILS)
+    assert CliRunner().invoke(cli, ["status", "reviews/child-q", "--on", "15/01/2017"]
+                              ).exit_code == 0
+    result = CliRunner().invoke(cli, ["status", "reviews/child-q", "--on", "15/13/2017"])
+    assert result.exit_code == 2
+    assert ("Invalid value for '--on': \"15/13/2017\" is not a day: there is no month 13. "
+            "Write it as DD/MM/YYYY or YYYY-MM-DD, for example 15/01/2016.") in result.output
+
+
 def test_board_templates_override_the_shipped_ones(workspace):
     (workspace / "templates").mkdir()
     (workspace / "templates" / "index.md.j2").write_text("# {{ title }}\n\nNorthshire LSCB "
