@@ -512,7 +512,15 @@ def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
     about the PDF, such as characters it cannot print, go to ``notes``."""
     import shutil
 
-    from .build import make_pdfs, replace_folder, require_tex, run_sphinx, staging_folder
+    from .build import (
+        clear_unfinished,
+        make_pdfs,
+        require_tex,
+        run_sphinx,
+        staging_folder,
+        swap_outputs,
+        tex_installed,
+    )
 
     figures = register(reviews, today)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -530,25 +538,28 @@ def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
                      "html_title": "Action plan register",
                      "latex_documents": [("index", "action-register.tex", "Action plan register",
                                           "Board business unit", "howto")]}
-        progress("Building HTML")
-        staging = staging_folder(outdir, ".html-")
-        try:
-            run_sphinx(source, workspace, "html", staging, Path(scratch) / "doctrees",
-                       fresh=True, overrides=overrides)
-            replace_folder(staging, outdir / "html")
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
+        clear_unfinished(outdir)
+        staging = staging_folder(outdir, ".stage-")
         pdfs: list[Path] = []
-        if pdf:
+        typeset = pdf and tex_installed()
+        try:
+            progress("Building HTML")
+            run_sphinx(source, workspace, "html", staging / "html", Path(scratch) / "doctrees",
+                       fresh=True, overrides=overrides)
+            if typeset:
+                progress("Building LaTeX")
+                latex = Path(scratch) / "latex"
+                run_sphinx(source, workspace, "latex", latex, Path(scratch) / "doctrees",
+                           fresh=False, overrides=overrides)
+
+                class _Register:
+                    stem = "action-register"
+
+                pdfs = [outdir / "pdf" / p.name for p in make_pdfs(
+                    [_Register()], latex, staging / "pdf", progress, notes=notes)]
+            swap_outputs(staging, outdir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        if pdf and not typeset:
             require_tex(outdir / "html")
-            progress("Building LaTeX")
-            latex = Path(scratch) / "latex"
-            run_sphinx(source, workspace, "latex", latex, Path(scratch) / "doctrees",
-                       fresh=False, overrides=overrides)
-
-            class _Register:
-                stem = "action-register"
-
-            pdfs = make_pdfs([_Register()], latex, outdir / "pdf", progress, notes=notes)
     return outdir / "html" / "index.html", pdfs

@@ -135,6 +135,33 @@ def staging_folder(parent: Path, prefix: str) -> Path:
     return folder
 
 
+#: The folders a build works in beside its output; one left behind was interrupted.
+_UNFINISHED = (".stage-*", ".html-*", ".pdf-*", ".*.old")
+
+
+def clear_unfinished(outdir: Path) -> list[Path]:
+    """Remove what an interrupted build left in ``outdir`` (killed part-way, its staging folder
+    stays); the folders removed, so the build can say so."""
+    found = sorted({p for pattern in _UNFINISHED for p in outdir.glob(pattern) if p.is_dir()})
+    for folder in found:
+        shutil.rmtree(folder)
+    return found
+
+
+def swap_outputs(staging: Path, outdir: Path) -> None:
+    """Put a finished build's html/ and pdf/ in place, so that the HTML and the PDFs a reader
+    finds come from the same build. The old PDFs are moved aside first: stopped at any moment,
+    this leaves the old HTML and PDFs, or HTML with no PDFs, never new HTML beside old PDFs."""
+    old_pdfs = outdir / ".pdf.old"
+    if (outdir / "pdf").exists():
+        shutil.rmtree(old_pdfs, ignore_errors=True)
+        (outdir / "pdf").rename(old_pdfs)
+    replace_folder(staging / "html", outdir / "html")
+    if (staging / "pdf").is_dir():
+        (staging / "pdf").rename(outdir / "pdf")
+    shutil.rmtree(old_pdfs, ignore_errors=True)
+
+
 def replace_folder(new: Path, target: Path) -> None:
     """Swap a finished output into place; the old one goes only once the new one is complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -218,9 +245,13 @@ def _show_unprintable(latex_dir: Path, stem: str, env: dict) -> list[str]:
     return found
 
 
+def tex_installed() -> bool:
+    return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+
+
 def require_tex(html: Path) -> None:
     """Raise :class:`TexMissing`, naming the HTML already built, if LaTeX is not installed."""
-    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
+    if not tex_installed():
         raise TexMissing([Problem(
             "tex-missing", "LaTeX is not installed, so the PDFs were not made (the HTML was "
             f"built in {display_path(html)}).", hint=f"Install it with: {TEX_INSTALL} "
@@ -228,36 +259,29 @@ def require_tex(html: Path) -> None:
 
 
 def make_pdfs(documents: list, latex_dir: Path, pdf_dir: Path, progress: Progress,
-              guard: Callable[[Path], None] = lambda folder: None,
               notes: list[Problem] | None = None) -> list[Path]:
-    """Typeset each document's .tex (anything with a ``stem``) and swap the PDFs into place.
+    """Typeset each document's .tex (anything with a ``stem``) into ``pdf_dir``.
 
     Characters pdflatex cannot print are shown as their Unicode code and name, with a note in
     ``notes``, rather than stopping the build.
     """
-    staging = staging_folder(pdf_dir.parent, ".pdf-")
-    try:
-        for document in documents:
-            tex = f"{document.stem}.tex"
-            progress(f"Typesetting {document.stem}.pdf")
-            env = dict(os.environ, LATEXOPTS="-interaction=nonstopmode -halt-on-error")
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    for document in documents:
+        tex = f"{document.stem}.tex"
+        progress(f"Typesetting {document.stem}.pdf")
+        env = dict(os.environ, LATEXOPTS="-interaction=nonstopmode -halt-on-error")
+        run = _latexmk(latex_dir, tex, env)
+        log = latex_dir / f"{document.stem}.log"
+        if run.returncode != 0 and log.is_file() and \
+                _NO_GLYPH.search(log.read_text(encoding="latin-1")):
+            shown = _show_unprintable(latex_dir, document.stem, env)
+            if notes is not None and shown:
+                notes.append(_unprintable_note(shown, f"{document.stem}.pdf"))
             run = _latexmk(latex_dir, tex, env)
-            log = latex_dir / f"{document.stem}.log"
-            if run.returncode != 0 and log.is_file() and \
-                    _NO_GLYPH.search(log.read_text(encoding="latin-1")):
-                shown = _show_unprintable(latex_dir, document.stem, env)
-                if notes is not None and shown:
-                    notes.append(_unprintable_note(shown, f"{document.stem}.pdf"))
-                run = _latexmk(latex_dir, tex, env)
-            if run.returncode != 0:
-                raise BuildError(_latex_errors(log, tex))
-            _settle_page_count(latex_dir, document.stem, env)
-            shutil.copy2(latex_dir / f"{document.stem}.pdf", staging / f"{document.stem}.pdf")
-        guard(staging)
-        replace_folder(staging, pdf_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        if run.returncode != 0:
+            raise BuildError(_latex_errors(log, tex))
+        _settle_page_count(latex_dir, document.stem, env)
+        shutil.copy2(latex_dir / f"{document.stem}.pdf", pdf_dir / f"{document.stem}.pdf")
     return [pdf_dir / f"{d.stem}.pdf" for d in documents]
 
 
@@ -338,28 +362,31 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
         def guard(folder: Path) -> None:
             return None
     outdir.mkdir(parents=True, exist_ok=True)
-    doctrees = outdir / ".doctrees"
-    progress("Building HTML")
-    staging = staging_folder(outdir, ".html-")
+    result.notes += [Problem("build-interrupted", f"removed {display_path(folder)}, left by a "
+                             "build that was interrupted.", severity=Severity.WARNING)
+                     for folder in clear_unfinished(outdir)]
+    # Everything the build makes, the doctrees and LaTeX with the text in them included, is
+    # made here and kept only if the build succeeds: a refused build leaves nothing behind.
+    staging = staging_folder(outdir, ".stage-")
+    typeset = pdf and tex_installed()
     try:
+        progress("Building HTML")
         # A fresh read every time: a cached environment would skip unchanged documents and so
         # hide their warnings, letting a broken review pass.
-        _run_sphinx(review, workspace, "html", staging, doctrees, fresh=True, final=final,
-                    draft=draft, edition=edition)
-        guard(staging)
-        replace_folder(staging, outdir / "html")
+        _run_sphinx(review, workspace, "html", staging / "html", staging / ".doctrees",
+                    fresh=True, final=final, draft=draft, edition=edition)
+        guard(staging / "html")
+        if typeset:
+            progress("Building LaTeX")
+            _run_sphinx(review, workspace, "latex", staging / ".latex", staging / ".doctrees",
+                        fresh=False, final=final, draft=draft, edition=edition, signoff=signoff)
+            result.pdfs = [outdir / "pdf" / p.name for p in make_pdfs(
+                documents, staging / ".latex", staging / "pdf", progress, notes=result.notes)]
+            guard(staging / "pdf")
+        swap_outputs(staging, outdir)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        shutil.rmtree(staging, ignore_errors=True)
     result.html = outdir / "html"
-
-    if not pdf:
-        return result
-    require_tex(result.html)
-    progress("Building LaTeX")
-    latex_dir = outdir / ".latex"
-    _run_sphinx(review, workspace, "latex", latex_dir, doctrees, fresh=False, final=final,
-                draft=draft, edition=edition, signoff=signoff)
-    result.pdfs = make_pdfs(documents, latex_dir, outdir / "pdf", progress, guard,
-                            notes=result.notes)
+    if pdf and not typeset:
+        require_tex(result.html)
     return result

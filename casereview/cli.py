@@ -537,6 +537,9 @@ def records_secure(review_dir: Path, sources: tuple[Path, ...], by: str,
     title = load_review(review_dir).title if (review_dir / "review.toml").is_file() else ""
     secured = secure(review_dir, list(sources), by=by, requested_by=requested_by, note=note,
                      review_title=title)
+    for folder in secured.cleared:
+        click.echo(f"Removed {display_path(folder)}, an unfinished copy left by an interrupted "
+                   "run of secure.", err=True)
     click.echo(f"Secured {len(secured.files)} files as {display_path(secured.path)}")
     click.echo(f"Working duplicate: {display_path(review_dir / WORKING / secured.name)}")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import stat
 import tempfile
@@ -43,6 +44,8 @@ class SecuredSet:
     secured_at: datetime
     secured_by: str
     files: list[str]
+    #: Unfinished copies an interrupted run of secure left, removed before this one began.
+    cleared: list[Path] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -180,6 +183,7 @@ def secure(review_dir: Path | str, sources: list[Path | str], *, by: str,
     working_root = review_dir / WORKING
     secured_root.mkdir(exist_ok=True)
     working_root.mkdir(exist_ok=True)
+    cleared = _clear_unfinished(secured_root, working_root)
     when = _now()
     name = _set_name(secured_root, when)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=secured_root))
@@ -226,7 +230,17 @@ def secure(review_dir: Path | str, sources: list[Path | str], *, by: str,
     finally:
         _remove(staging)
         shutil.rmtree(duplicate, ignore_errors=True)
-    return SecuredSet(final_set, when, by, files)
+    return SecuredSet(final_set, when, by, files, cleared)
+
+
+def _clear_unfinished(*roots: Path) -> list[Path]:
+    """Remove the hidden staging copies (".2016-07-19-1.x8k2") that a run of secure killed
+    part-way leaves: copies of case records that are neither a set nor a duplicate."""
+    found = sorted(p for root in roots for p in root.glob(".*") if p.is_dir()
+                   and re.fullmatch(r"\.\d{4}-\d{2}-\d{2}-\d+\..+", p.name))
+    for folder in found:
+        _remove(folder)
+    return found
 
 
 def _remove(folder: Path) -> None:

@@ -503,13 +503,18 @@ def _refuse_unsafe_content(app: Sphinx, doctree: nodes.document) -> None:
                                type="casereview", subtype="raw-refused")
                 node.parent.remove(node)
     workspace = Path(app.confdir).resolve()
+    # The project's own folder (the register's is made afresh outside the workspace) and the
+    # figures the build itself draws.
+    made_here = [Path(app.srcdir).resolve(), Path(app.doctreedir).resolve(),
+                 Path(app.outdir).resolve()]
     # docutils records each file it includes relative to the working folder; Sphinx's own
     # directives (literalinclude) note theirs relative to the review's folder.
     included = {(Path.cwd() / d).resolve(): d for d in doctree.settings.record_dependencies.list}
     included |= {(Path(app.srcdir) / d).resolve(): d
                  for d in app.env.dependencies.get(app.env.docname, ())}
     for path, dependency in sorted(included.items()):
-        if not path.is_relative_to(workspace):
+        if not path.is_relative_to(workspace) and not any(path.is_relative_to(folder)
+                                                          for folder in made_here):
             logger.warning(f'"{dependency}" is outside the workspace, so it cannot be included.',
                            location=app.env.docname, type="casereview",
                            subtype="include-outside")

@@ -6,6 +6,7 @@ only when complete; an interruption leaves the old file, or none, never a partia
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from collections.abc import Callable
@@ -17,6 +18,11 @@ def atomic_write(path: Path | str, content: bytes | str | Callable[[Path], objec
     """Write ``content`` (bytes, text, or a function that writes to the path it is given)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A write stopped part-way (the machine turned off, the command killed) leaves its
+    # temporary file; the next write of the same file removes it.
+    for unfinished in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        if unfinished.is_file():
+            unfinished.unlink()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(handle)
     try:
