@@ -493,7 +493,10 @@ def _markup(text: str, output: str) -> nodes.raw:
 def _refuse_unsafe_content(app: Sphinx, doctree: nodes.document) -> None:
     """Refuse what a writer, or text pasted from anywhere, could slip into a document: raw HTML
     or LaTeX (a script, an image that runs code, \\input of a system file), and a file included
-    from outside the workspace. A board that needs raw markup sets casereview_allow_raw."""
+    from outside the workspace. A board that needs raw markup sets casereview_allow_raw.
+    Only a review's documents are checked: the user guide is the project's own."""
+    if not app.config.casereview_review:
+        return
     if not app.config.casereview_allow_raw:
         for node in list(doctree.findall(nodes.raw)):
             if not node.get("casereview"):
@@ -503,19 +506,17 @@ def _refuse_unsafe_content(app: Sphinx, doctree: nodes.document) -> None:
                                type="casereview", subtype="raw-refused")
                 node.parent.remove(node)
     workspace = Path(app.confdir).resolve()
-    # The project's own folder (the register's is made afresh outside the workspace) and the
-    # figures the build itself draws.
-    made_here = [Path(app.srcdir).resolve(), Path(app.doctreedir).resolve(),
-                 Path(app.outdir).resolve()]
+    made_here = [Path(app.doctreedir).resolve(), Path(app.outdir).resolve()]  # our figures
     # docutils records each file it includes relative to the working folder; Sphinx's own
     # directives (literalinclude) note theirs relative to the review's folder.
-    included = {(Path.cwd() / d).resolve(): d for d in doctree.settings.record_dependencies.list}
-    included |= {(Path(app.srcdir) / d).resolve(): d
+    included = {(Path.cwd() / d).resolve() for d in doctree.settings.record_dependencies.list}
+    included |= {(Path(app.srcdir) / d).resolve()
                  for d in app.env.dependencies.get(app.env.docname, ())}
-    for path, dependency in sorted(included.items()):
+    for path in sorted(included):
         if not path.is_relative_to(workspace) and not any(path.is_relative_to(folder)
                                                           for folder in made_here):
-            logger.warning(f'"{dependency}" is outside the workspace, so it cannot be included.',
+            logger.warning(f'"{path}" is outside the workspace, so it cannot be included: '
+                           "copy the file into the review's folder.",
                            location=app.env.docname, type="casereview",
                            subtype="include-outside")
             doctree.children = []  # nothing of it reaches any output

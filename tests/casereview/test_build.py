@@ -261,3 +261,18 @@ def test_a_board_may_allow_raw_markup_in_conf_py(workspace):
     doc.write_text(doc.read_text() + '\n<span class="board-logo">Board</span>\n')
     html = (build(workspace, pdf=False).html / "management-review.html").read_text()
     assert '<span class="board-logo">Board</span>' in html
+
+
+def test_refused_markup_and_includes_say_what_and_where(workspace):
+    doc = workspace / "management-review.md"
+    doc.write_text(doc.read_text() + '\n<script>alert("x")</script>\n\n'
+                   "```{include} ../../../../../../../../etc/passwd\n```\n")
+    with pytest.raises(BuildError) as caught:
+        build(workspace, pdf=False)
+    assert [str(p) for p in caught.value.problems] == [
+        "reviews/case/management-review.md:22: error [casereview.raw-refused] raw html is not "
+        "allowed in a review's documents: write it in Markdown, or ask the board to set "
+        "casereview_allow_raw = True in conf.py.",
+        'reviews/case/management-review.md: error [casereview.include-outside] "/etc/passwd" is '
+        "outside the workspace, so it cannot be included: copy the file into the review's "
+        "folder."]
