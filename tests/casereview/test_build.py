@@ -276,3 +276,11 @@ def test_refused_markup_and_includes_say_what_and_where(workspace):
         'reviews/case/management-review.md: error [casereview.include-outside] "/etc/passwd" is '
         "outside the workspace, so it cannot be included: copy the file into the review's "
         "folder."]
+
+
+def test_records_with_headings_but_no_events_build(workspace):
+    # Once a KeyError ('date_start') from finding the gaps in no events at all.
+    (workspace / "records" / "probation.csv").write_text("Ref,Date,Source,Event\n")
+    result = build(workspace, pdf=False)
+    assert [n.code for n in result.notes] == ["rows-missing"]
+    assert "<table" in (result.html / "management-review.html").read_text()
