@@ -23,6 +23,9 @@ from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
 from .chronologies import checked_chronology
 from .model import Review, load_review
+from .publish import LeakError
+from .publish import guard as leak_guard
+from .scaffold import placeholders
 
 TEX_PACKAGES = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra",
                 "texlive-fonts-recommended", "tex-gyre", "make")
@@ -321,6 +324,18 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
         raise BuildError([Problem("edition-unknown", f'there is no "{edition}" edition.',
                                   hint="Choose restricted or public.")])
     outdir = Path(outdir) if outdir else default_outdir(review_dir, edition)
+    made_outdir = not outdir.exists()
+    try:
+        return _build(review_dir, outdir, pdf=pdf, final=final, draft=draft, edition=edition,
+                      signoff=signoff, progress=progress)
+    except (BuildError, LeakError):
+        if made_outdir:  # a refused build leaves nothing behind, not even an empty folder
+            shutil.rmtree(outdir, ignore_errors=True)
+        raise
+
+
+def _build(review_dir: Path, outdir: Path, *, pdf: bool, final: bool, draft: bool | None,
+           edition: str, signoff: dict | None, progress: Progress) -> BuildResult:
     progress(f"Reading {display_path(review_dir / 'review.toml')}")
     review = load_review(review_dir)
     result = BuildResult(review=review, notes=list(review.warnings))
@@ -345,7 +360,12 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
                                   hint="Add public = true to the [[documents]] entries that are "
                                   "published.")])
     if edition == "public":
-        from .publish import guard as leak_guard
+        # What is published is always final: no guidance for writers, no template text.
+        final = True
+        left = [p for d in documents
+                for p in placeholders(review.root / d.source, display_path(review.root / d.source))]
+        if left:
+            raise BuildError(left)
 
         if not review.register.secrets():
             raise BuildError([Problem(

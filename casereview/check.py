@@ -18,11 +18,11 @@ from .chronologies import review_chronology
 from .framework import SECTIONS
 from .model import REVIEW_FILE, Review, load_review
 from .records import Verification, secured_sets, verify
+from .scaffold import PLACEHOLDER, placeholders
 from .sphinxext import uk_date
 from .status import State, milestones
 
 # Template text is a sentence in double brackets; TOML's [[records]] headers have no spaces.
-_PLACEHOLDER = re.compile(r"\[\[([^\]]*\s[^\]]*)\]\]")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^(`{3,}|:{3,})\s*(\{(\w[\w-]*)\})?")
 
@@ -60,7 +60,7 @@ def _blocks(lines: list[str]) -> list[tuple[int, int, str, list[str]]]:
 def _has_text(body: list[str]) -> bool:
     """Some writing, not just a directive, a label or a placeholder."""
     for line in body:
-        text = _PLACEHOLDER.sub("", line).strip()
+        text = PLACEHOLDER.sub("", line).strip()
         if text and not text.startswith(("```", ":::", "(")) and not text.startswith(":"):
             return True
     return False
@@ -96,18 +96,6 @@ def _framework_findings(path: Path, name: str) -> list[Problem]:
         problems.append(Problem("chronology-missing", "the management review does not show "
                                 "the chronology.", name, hint="Add a ```{chronology}``` block "
                                 "under \"What was our involvement with this child and family?\"."))
-    return problems
-
-
-def _placeholders(path: Path, name: str) -> list[Problem]:
-    problems = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if path.suffix == ".toml" and line.lstrip().startswith("#"):
-            continue
-        for found in _PLACEHOLDER.finditer(line):
-            problems.append(Problem("placeholder-left", f'template text is still here: '
-                                    f'"{found[0]}"', name, number,
-                                    hint="Replace it with your own text."))
     return problems
 
 
@@ -208,10 +196,10 @@ def check_review(review_dir: Path | str, *, today: date | None = None,
     for document in review.documents:
         path = review.root / document.source
         name = display_path(path)
-        problems += _placeholders(path, name)
+        problems += placeholders(path, name)
         if document.stem == "management-review":
             problems += _framework_findings(path, name)
-    problems += _placeholders(review.root / REVIEW_FILE, display_path(review.root / REVIEW_FILE))
+    problems += placeholders(review.root / REVIEW_FILE, display_path(review.root / REVIEW_FILE))
     if any(d.public for d in review.documents) and not review.register.secrets():
         problems.append(Problem("register-empty", "documents are marked public but the people "
                                 "register has no names or identifiers, so the public build "

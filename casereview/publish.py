@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+
+from confusable_homoglyphs import confusables
 
 from chronology.problems import CaseReviewError, Problem, display_path
 
@@ -61,10 +66,10 @@ class Register:
         for number, person in enumerate(self.people, start=1):
             where = f'people[{number}] ("{person.publish_as}")'
             for index, name in enumerate(person.names, start=1):
-                found.append(Secret(_text_pattern(name), f"{where}, name {index}"))
+                found.append(Secret(_folded_pattern(name), f"{where}, name {index}"))
             for index, identifier in enumerate(person.identifiers, start=1):
-                pattern = (_date_pattern(identifier) if isinstance(identifier, date)
-                           else _text_pattern(str(identifier)))
+                pattern = (_folded_date_pattern(identifier) if isinstance(identifier, date)
+                           else _folded_pattern(str(identifier)))
                 found.append(Secret(pattern, f"{where}, identifier {index}"))
         return found
 
@@ -86,6 +91,39 @@ class Register:
             found.sort(key=lambda item: -len(item[0].pattern))
             self._compiled = found
         return self._compiled
+
+
+def folded(text: str) -> str:
+    """Text reduced to what a reader takes it to say, so that a name cannot pass the guard in
+    disguise: compatibility forms made plain (NFKC: full-width and styled letters), invisible
+    characters (zero-width spaces, soft hyphens, direction marks) dropped, letters of another
+    script that look like Latin ones (Cyrillic "о" in "Pоppy") read as those, as Unicode's
+    security report (UTS #39) lists them, accents dropped, case folded, and every run of
+    punctuation and spacing made one space ("14, Alder-Row" reads "14 alder row")."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(_latin_look_alike(c) for c in text
+                   if unicodedata.category(c) not in ("Cf", "Cc") or c in "\n\t")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return " ".join(_NOT_WORD.split(text.casefold())).strip()
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=4096)
+def _latin_look_alike(character: str) -> str:
+    """The Latin letter a character of another script is made to look like, if it is one."""
+    if character.isascii() or confusables.alias(character) in ("LATIN", "COMMON"):
+        return character
+    for glyph in confusables.confusables_data.get(character, ()):
+        if glyph["c"].isascii():
+            return glyph["c"]
+    return character
+
+
+def _folded_pattern(text: str) -> re.Pattern:
+    """Matches ``text`` as whole words in folded text."""
+    return re.compile(r"(?<![^\W_])" + re.escape(folded(text)) + r"(?![^\W_])")
 
 
 def _text_pattern(text: str) -> re.Pattern:
@@ -112,6 +150,36 @@ def _date_pattern(day: date) -> re.Pattern:
     return re.compile(rf"(?<!\d)(?:{numeric}|{iso}|{words}|{us_words})(?!\d)", re.IGNORECASE)
 
 
+def _folded_date_pattern(day: date) -> re.Pattern:
+    """A date in folded text, in any English spelling: 3 2 1991 (from 03/02/1991 or 3.2.91),
+    1991 02 03, 3rd of february 1991, feb 3 91, and the US order with the month named,
+    february 3rd 1991. Not 02/03/1991 read month first: that is another day in the UK."""
+    d, m, y, yy = day.day, day.month, day.year, f"{day.year % 100:02d}"
+    year = rf"(?:{y}|{yy})"
+    names = [_MONTHS[m - 1], _MONTHS[m - 1][:3], *(["sept"] if m == 9 else [])]
+    named = "(?:" + "|".join(names) + ")"
+    of_day = rf"0?{d}(?:st|nd|rd|th)?"
+    spellings = [rf"{of_day} (?:of )?(?:0?{m}|{named}) {year}", rf"{named} {of_day} {year}",
+                 rf"{y} 0?{m} 0?{d}"]
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(spellings)})(?![^\W_])")
+
+
+def public_ids(events, register: Register):
+    """The events, where an ID made from the agency's own reference holds a registered
+    identifier (POL-WMP-15-1402, from a police reference number), with a neutral ID instead;
+    links between joint events follow. For the public edition only: the panel's copy keeps the
+    agencies' references."""
+    secrets = register.secrets()
+    renamed: dict[str, str] = {}
+    for event_id, code in zip(events["id"], events["code"], strict=True):
+        if event_id and _scan(event_id, secrets):
+            renamed[event_id] = f"{code}-withheld-{len(renamed) + 1}"
+    if not renamed:
+        return events
+    return events.assign(id=events["id"].map(lambda i: renamed.get(i, i)),
+                         joint=events["joint"].map(lambda j: tuple(renamed.get(i, i) for i in j)))
+
+
 def register_from_toml(entries: list[dict]) -> Register:
     people = []
     for entry in entries:
@@ -129,6 +197,10 @@ def register_from_toml(entries: list[dict]) -> Register:
 
 _TAG = re.compile(r"<[^>]+>")
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S | re.I)
+#: Sphinx's own scripts, the same in every build: not the review's text.
+_SPHINX_SCRIPTS = {"documentation_options.js", "doctools.js", "sphinx_highlight.js",
+                   "language_data.js", "searchtools.js"}
+_LEAK_HINT = "Use its pseudonym ({person} role) or remove it."
 
 
 def readable(text: str) -> str:
@@ -139,14 +211,20 @@ def readable(text: str) -> str:
 
 
 def _scan(text: str, secrets: list[Secret]) -> list[Secret]:
-    text = readable(text)
+    text = folded(readable(text))
     return [s for s in secrets if s.pattern.search(text)]
+
+
+def _leak(where: str, secret: Secret, name: str, hint: str = _LEAK_HINT) -> Problem:
+    return Problem("identifier-leak", f"{where} contains {secret.entry} from the people "
+                   "register.", name, hint=hint)
 
 
 def _html_findings(path: Path, secrets: list[Secret], root: Path) -> list[Problem]:
     raw = path.read_text(encoding="utf-8", errors="replace")
     name = display_path(path, root)
     problems = []
+    found: list[Secret] = []
     if path.suffix == ".html":
         # Report by section: the text between one heading and the next.
         parts = _HEADING.split(raw)
@@ -159,22 +237,27 @@ def _html_findings(path: Path, secrets: list[Secret], root: Path) -> list[Proble
             for secret in _scan(text, secrets):
                 label = (f'section "{heading_text}"' if number and not _scan(heading_text, secrets)
                          else f"section {number}" if number else heading_text)
-                problems.append(Problem("identifier-leak", f"{label} contains {secret.entry} "
-                                        "from the people register.", name,
-                                        hint="Use its pseudonym ({person} role) or remove it."))
+                problems.append(_leak(label, secret, name))
+                found.append(secret)
+        # What the markup holds beyond the text a reader sees: alt text, titles, links
+        # (written with %-escapes), comments.
+        markup = html.unescape(urllib.parse.unquote(raw))
+        problems += [_leak("the page's markup (alt text, a title, a link or a comment)", s, name)
+                     for s in _scan(markup, [s for s in secrets if s not in found])]
     else:
-        for secret in _scan(html.unescape(raw), secrets):
-            problems.append(Problem("identifier-leak", f"the file contains {secret.entry} from "
-                                    "the people register.", name,
-                                    hint="It comes from a public document: fix the document."))
+        problems += [_leak("the file", s, name, "It comes from a public document: fix the "
+                           "document.") for s in _scan(html.unescape(urllib.parse.unquote(raw)),
+                                                       secrets)]
     return problems
 
 
 def _pdf_findings(path: Path, secrets: list[Secret], root: Path) -> list[Problem]:
     from pypdf import PdfReader
 
+    reader = PdfReader(path)
+    name = display_path(path, root)
     problems = []
-    pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+    pages = [page.extract_text() or "" for page in reader.pages]
     for number, text in enumerate(pages, start=1):
         tail, head = text[-200:], pages[number][:200] if number < len(pages) else ""
         for secret in secrets:
@@ -183,42 +266,59 @@ def _pdf_findings(path: Path, secrets: list[Secret], root: Path) -> list[Problem
             straddling = bool(head) and bool(_scan(tail + "\n" + head, [secret])) and not (
                 _scan(tail, [secret]) or _scan(head, [secret]))
             if on_page or straddling:
-                problems.append(Problem("identifier-leak", f"page {number} contains "
-                                        f"{secret.entry} from the people register.",
-                                        display_path(path, root),
-                                        hint="Use its pseudonym ({person} role) or remove it."))
+                problems.append(_leak(f"page {number}", secret, name))
+    # What a PDF reader shows besides the pages: its properties, bookmarks and links.
+    hidden = [str(v) for v in (reader.metadata or {}).values()]
+    hidden += [str(a.get_object().get("/A", {}).get("/URI", "")) for page in reader.pages
+               for a in page.get("/Annots") or []]
+    hidden += _outline_titles(reader.outline)
+    problems += [_leak("the PDF's properties, bookmarks or links", s, name)
+                 for s in _scan(urllib.parse.unquote("\n".join(hidden)), secrets)]
     return problems
 
 
-def guard(folder: Path, register: Register, *, label: str = "") -> None:
-    """Scan everything under ``folder`` a reader could see; raise LeakError on any find.
+def _outline_titles(outline) -> list[str]:
+    titles = []
+    for item in outline:
+        if isinstance(item, list):
+            titles += _outline_titles(item)
+        else:
+            titles.append(str(getattr(item, "title", "")))
+    return titles
 
-    Files are named relative to ``folder``, after ``label`` (such as "public html").
-    """
+
+def _workbook_findings(path: Path, secrets: list[Secret], root: Path) -> list[Problem]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    text = "\n".join(str(v) for sheet in book.worksheets
+                     for row in sheet.iter_rows(values_only=True) for v in row if v)
+    book.close()
+    return [_leak("the workbook", s, display_path(path, root)) for s in _scan(text, secrets)]
+
+
+def guard(folder: Path, register: Register, *, label: str = "") -> None:
+    """Scan everything written under ``folder``, as a reader or a program could read it; raise
+    LeakError on any find. Files are named relative to ``folder``, after ``label`` (such as
+    "public html")."""
     secrets = register.secrets()
     if not secrets:
         return
     problems: list[Problem] = []
     for path in sorted(folder.rglob("*")):
-        if not path.is_file():
+        name = display_path(path, folder)
+        # A file's own name is published too (an image called after the child).
+        problems += [_leak("the file's name", s, name, "Rename the file.")
+                     for s in _scan(path.relative_to(folder).as_posix(), secrets)]
+        if not path.is_file() or path.name in _SPHINX_SCRIPTS:
             continue
-        if path.suffix in (".html", ".js", ".txt", ".json", ".csv", ".md"):
-            if path.name in ("documentation_options.js", "doctools.js", "sphinx_highlight.js",
-                             "language_data.js", "searchtools.js"):
-                continue  # Sphinx's own scripts, not the review's text
-            problems += _html_findings(path, secrets, folder)
-        elif path.suffix == ".pdf":
+        if path.suffix == ".pdf":
             problems += _pdf_findings(path, secrets, folder)
         elif path.suffix == ".xlsx":
-            from openpyxl import load_workbook
-
-            book = load_workbook(path, read_only=True)
-            text = "\n".join(str(v) for sheet in book.worksheets
-                             for row in sheet.iter_rows(values_only=True) for v in row if v)
-            book.close()
-            problems += [Problem("identifier-leak", f"the workbook contains {s.entry} from the "
-                                 "people register.", display_path(path, folder))
-                         for s in _scan(text, secrets)]
+            problems += _workbook_findings(path, secrets, folder)
+        else:
+            # Pages, the search index, and any other file: images keep text in them too.
+            problems += _html_findings(path, secrets, folder)
     if label:
         problems = [Problem(p.code, p.message, f"{label}/{p.path}", p.row, p.column, p.hint,
                             p.severity) for p in problems]

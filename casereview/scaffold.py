@@ -33,6 +33,23 @@ class ScaffoldError(CaseReviewError):
     """The new review could not be made; nothing was written."""
 
 
+#: Template text still to be replaced: "[[Write the introduction.]]".
+PLACEHOLDER = re.compile(r"\[\[([^\]]*\s[^\]]*)\]\]")
+
+
+def placeholders(path: Path, name: str) -> list[Problem]:
+    """Template text a writer has not yet replaced, "[[Write the introduction.]]", line by line."""
+    problems = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if path.suffix == ".toml" and line.lstrip().startswith("#"):
+            continue
+        for found in PLACEHOLDER.finditer(line):
+            problems.append(Problem("placeholder-left", f'template text is still here: '
+                                    f'"{found[0]}"', name, number,
+                                    hint="Replace it with your own text."))
+    return problems
+
+
 @dataclass(frozen=True)
 class NewReview:
     """What a new review needs to know; every field is asked for by casereview new."""

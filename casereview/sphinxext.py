@@ -26,6 +26,7 @@ from chronology.render import latex_escape, to_html, to_latex
 from . import __version__
 from .chronologies import review_chronology
 from .model import REVIEW_FILE, Review, load_review
+from .publish import public_ids
 from .records import secured_on
 
 logger = logging.getLogger(__name__)
@@ -255,6 +256,8 @@ class ChronologyDirective(ReviewDirective):
             register = review.register
             events = events.assign(**{c: events[c].map(register.pseudonymise)
                                       for c in ("event", "action", "comment", "source")})
+        if self.config.casereview_edition == "public":
+            events = public_ids(events, review.register)
         caption = self.options.get("caption", "")
         return [_markup(to_html(events, caption=caption), "html"),
                 _markup(to_latex(events, caption=caption), "latex")]

@@ -13,6 +13,7 @@ from casereview.build import BuildError, build
 from casereview.cli import cli
 from casereview.model import load_review
 from casereview.publish import LeakError, Person, Register, guard
+from chronology.problems import CaseReviewError
 from tests.conftest import EXAMPLE, chronology_tables, pdf_pages
 
 REGISTER = """
@@ -236,3 +237,96 @@ def test_add_documents_from_templates(workspace):
     assert [h for h in re.findall(r"^## (.+)$", summary, re.M)] == [
         "Introduction", "Summary of events", "Key issues and themes",
         "Priorities for learning and change", "Recommendations"]
+
+
+def tiny_png(path):
+    """A one-pixel PNG, for documents that show a picture."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0,
+                                                                       0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+#: Each a way a registered name or identifier has reached, or could reach, a public page.
+LEAKS = {
+    "alt text": "![Tilly Marsh at nursery](photo.png)",
+    "link URL": "See [the report](https://example.invalid/reports/tilly-marsh.html).",
+    "link URL, escaped": "See [the report](https://example.invalid/?q=Tilly%20Marsh).",
+    "HTML comment": "<!-- Tilly Marsh -->\nNothing to add.",
+    "zero-width space": "Til\u200bly Mar\u200bsh went to nursery.",
+    "Cyrillic look-alike": "T\u0456lly Marsh went to nursery.",
+    "Greek look-alike": "\u03a4illy Marsh went to nursery.",
+    "US order, month named": "She was born on June 5th, 2017.",
+    "address punctuation": "The family lived at 7, Larch-Close.",
+    "address case": "The family lived at 7 LARCH CLOSE.",
+    "full-width letters": "\uff34\uff49\uff4c\uff4c\uff59 Marsh went to nursery.",
+    "soft hyphen": "Til\u00adly Marsh went to nursery.",
+    "accents added": "T\u00efll\u00ff M\u00e2rsh went to nursery.",
+    "no-break space": "Tilly\u00a0Marsh went to nursery.",
+    "in a heading": "### About Tilly Marsh\n\nNothing.",
+    "picture's file name": "![A drawing](tilly-marsh.png)",
+    "date with dots": "She was born on 5.6.17.",
+    "date with ordinal and of": "She was born on the 5th of June 2017.",
+}
+
+
+@pytest.mark.parametrize("sentence", LEAKS.values(), ids=LEAKS.keys())
+def test_each_kind_of_leak_is_refused_naming_where_and_leaving_nothing(public_review, sentence):
+    tiny_png(public_review / "photo.png")
+    tiny_png(public_review / "tilly-marsh.png")
+    plant(public_review, sentence)
+    with pytest.raises(CaseReviewError) as caught:
+        build(public_review, edition="public")
+    problems = caught.value.problems
+    assert {p.code for p in problems} <= {"identifier-leak", "casereview.raw-refused"}
+    assert any("executive-summary" in (p.path or "") or "_images/" in (p.path or "")
+               for p in problems), [str(p) for p in problems]
+    assert all(p.path for p in problems)
+    for message in map(str, problems):  # the log never repeats what it found
+        assert not re.search(r"Tilly|Larch|2017|June", message)
+    assert not (public_review.parents[1] / "_build" / "case-public").exists()
+
+
+def test_a_document_title_with_a_name_is_refused_in_the_pdf_properties_too(public_review):
+    toml = public_review / "review.toml"
+    toml.write_text(toml.read_text().replace('title = "Executive summary"',
+                                             'title = "Executive summary: Tilly"'))
+    with pytest.raises(LeakError) as caught:
+        build(public_review, edition="public")
+    assert any("identifier-leak" in str(p) for p in caught.value.problems)
+
+
+def test_an_event_id_made_from_a_registered_reference_is_withheld(public_review):
+    records = public_review / "records" / "probation.csv"
+    rows = records.read_text().splitlines()
+    records.write_text("\n".join([rows[0], "WMP-15-1402" + rows[1][rows[1].index(","):],
+                                  *rows[2:]]) + "\n")
+    toml = public_review / "review.toml"
+    toml.write_text(toml.read_text().replace('identifiers = [2017-06-05, "7 Larch Close"]',
+                                             'identifiers = [2017-06-05, "7 Larch Close", '
+                                             '"WMP-15-1402"]'))
+    plant(public_review, "```{chronology}\n```")
+    result = build(public_review, edition="public", pdf=False)
+    html = (result.html / "executive-summary.html").read_text()
+    assert "1402" not in html
+    assert 'id="PRB-withheld-1"' in html
+    restricted = build(public_review, pdf=False)
+    assert "PRB-WMP-15-1402" in (restricted.html / "management-review.html").read_text()
+
+
+def test_a_public_build_is_final_and_refuses_template_text(public_review):
+    plant(public_review, "[[Summarise the events.]]")
+    with pytest.raises(BuildError) as caught:
+        build(public_review, edition="public")
+    assert [str(p) for p in caught.value.problems] == [
+        'reviews/case/executive-summary.md:9: error [placeholder-left] template text is still '
+        'here: "[[Summarise the events.]]" Replace it with your own text.']
+    plant(public_review, "```{guidance}\nWrite for the public.\n```\n\nNothing.")
+    html = (build(public_review, edition="public", pdf=False).html
+            / "executive-summary.html").read_text()
+    assert "Write for the public." not in html
