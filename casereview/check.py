@@ -17,7 +17,7 @@ from chronology.problems import Problem, Severity, display_path
 from .chronologies import review_chronology
 from .framework import SECTIONS
 from .model import REVIEW_FILE, Review, load_review
-from .records import Verification, secured_sets, verify
+from .records import Verification, records_not_secured, secured_sets, verify
 from .scaffold import PLACEHOLDER, placeholders
 from .sphinxext import uk_date
 from .status import State, milestones
@@ -143,6 +143,7 @@ def _records(review: Review, verification: Verification | None) -> list[Problem]
                                 hint="Add a [[records]] entry for each agency's file."))
     chronology = review_chronology(review)
     problems += chronology.problems
+    problems += records_not_secured(review.root, [s.path for s in review.sources])
     if review.sources and not chronology.errors and not len(chronology.events):
         problems.append(Problem("chronology-empty", "the record files hold no events, so the "
                                 "review has no chronology of the agency's involvement.",

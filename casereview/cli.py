@@ -537,6 +537,8 @@ def records_secure(review_dir: Path, sources: tuple[Path, ...], by: str,
     title = load_review(review_dir).title if (review_dir / "review.toml").is_file() else ""
     secured = secure(review_dir, list(sources), by=by, requested_by=requested_by, note=note,
                      review_title=title)
+    for name in secured.skipped:
+        click.echo(f"Left out {name}: a lock or temporary file, not a record.", err=True)
     for folder in secured.cleared:
         click.echo(f"Removed {display_path(folder)}, an unfinished copy left by an interrupted "
                    "run of secure.", err=True)
@@ -553,16 +555,14 @@ def records_verify(review_dir: Path, by: str | None) -> None:
     """Check every secured set and the custody log; list every change found."""
     import getpass
 
-    from .records import append_log, verify
+    from .records import verify_and_record
 
-    result = verify(review_dir)
+    result = verify_and_record(review_dir, by or getpass.getuser())
     _echo_problems(result.problems)
     if result.errors:
         click.secho(f"Interference found: {len(result.errors)} "
                     f"{'problem' if len(result.errors) == 1 else 'problems'}.", fg="red", err=True)
         sys.exit(1)
-    append_log(review_dir, "verified", by or getpass.getuser(),
-               sets=[s.name for s in result.sets])
     files = sum(len(s.files) for s in result.sets)
     click.echo(f"{len(result.sets)} secured {'set' if len(result.sets) == 1 else 'sets'}, "
                f"{files} files: every file matches what was secured.")

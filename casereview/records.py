@@ -46,6 +46,8 @@ class SecuredSet:
     files: list[str]
     #: Unfinished copies an interrupted run of secure left, removed before this one began.
     cleared: list[Path] = field(default_factory=list)
+    #: Lock and temporary files found among the records and left out.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -89,7 +91,9 @@ def read_log(review_dir: Path) -> tuple[list[dict], list[Problem]]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         try:
             entry = json.loads(line)
-        except json.JSONDecodeError:
+            if not isinstance(entry, dict):
+                raise ValueError("not an entry")
+        except ValueError:
             problems.append(Problem("log-broken", "the entry is not readable.", name, number,
                                     hint="The log has been edited by hand; compare it with a "
                                     "copy held elsewhere."))
@@ -142,24 +146,50 @@ def _set_name(root: Path, when: datetime) -> str:
     return f"{day}-{number}"
 
 
-def _copy_sources(sources: list[Path], target: Path) -> list[str]:
+#: Files that office programs and operating systems leave beside documents: an open
+#: workbook's lock file (~$police.xlsx), LibreOffice's (.~lock.police.xlsx#), folder thumbnails.
+_NOT_RECORDS = re.compile(r"~\$.*|\.~lock\..*#|.*\.tmp|Thumbs\.db|desktop\.ini|\.DS_Store",
+                          re.IGNORECASE)
+
+
+def _copy_sources(sources: list[Path], target: Path) -> tuple[list[str], list[str]]:
+    """Copy the records into ``target``: the files copied, and the lock and temporary files
+    left out. A link is refused: what it points to could be anything on the machine."""
     problems = []
+    files: list[tuple[Path, str]] = []
+    skipped: list[str] = []
     for source in sources:
-        if not source.exists():
+        if not source.exists() and not source.is_symlink():
             problems.append(Problem("source-missing", "there is no such file or folder.",
                                     display_path(source), hint="Check the path."))
+            continue
+        found = [(source, source.name)] if not source.is_dir() or source.is_symlink() else \
+            [(p, p.relative_to(source.parent).as_posix()) for p in sorted(source.rglob("*"))
+             if not p.is_dir() or p.is_symlink()]
+        for path, name in found:
+            if path.is_symlink():
+                # Named as the link, not where it leads: that is what the user gave.
+                shown = f"{display_path(path.parent)}/{path.name}"
+                problems.append(Problem("source-link", "this is a link to another file or "
+                                        "folder, which is not secured.", shown,
+                                        hint="Secure the file itself, not a link to it."))
+            elif _NOT_RECORDS.fullmatch(path.name):
+                skipped.append(name)
+            else:
+                files.append((path, name))
     if problems:
         raise RecordsError(problems)
-    copied = []
-    for source in sources:
-        if source.is_dir():
-            shutil.copytree(source, target / source.name, symlinks=False)
-            copied += [p.relative_to(target).as_posix() for p in (target / source.name).rglob("*")
-                       if p.is_file()]
-        else:
-            shutil.copy2(source, target / source.name)
-            copied.append(source.name)
-    return sorted(copied)
+    for path, name in files:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / name)
+    return sorted(name for _, name in files), skipped
+
+
+def set_fingerprint(folder: Path) -> str:
+    """The SHA-256 of a set's tag manifest, which lists the fingerprint of every other file of
+    the set: kept in the custody log (and the sign-off), so that rewriting a record and every
+    manifest to match is still found."""
+    return _digest(folder / f"tagmanifest-{ALGORITHMS[0]}.txt", ALGORITHMS[0])
 
 
 def _make_read_only(folder: Path) -> None:
@@ -190,7 +220,7 @@ def secure(review_dir: Path | str, sources: list[Path | str], *, by: str,
     duplicate = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=working_root))
     final_set, final_copy = secured_root / name, working_root / name
     try:
-        files = _copy_sources(sources, staging)
+        files, skipped = _copy_sources(sources, staging)
         if not files:
             raise RecordsError([Problem("nothing-to-secure", "no files were found to secure.",
                                         hint="Give the files or folders holding the records.")])
@@ -222,7 +252,8 @@ def secure(review_dir: Path | str, sources: list[Path | str], *, by: str,
         duplicate.rename(final_copy)
         try:
             append_log(review_dir, "secured", by, set=name, files=files,
-                       requested_by=requested_by or "", note=note or "")
+                       requested_by=requested_by or "", note=note or "",
+                       fingerprint=set_fingerprint(final_set), skipped=skipped)
         except BaseException:
             _remove(final_set)
             shutil.rmtree(final_copy, ignore_errors=True)
@@ -230,7 +261,7 @@ def secure(review_dir: Path | str, sources: list[Path | str], *, by: str,
     finally:
         _remove(staging)
         shutil.rmtree(duplicate, ignore_errors=True)
-    return SecuredSet(final_set, when, by, files, cleared)
+    return SecuredSet(final_set, when, by, files, cleared, skipped)
 
 
 def _clear_unfinished(*roots: Path) -> list[Path]:
@@ -290,12 +321,22 @@ def _bag_info(folder: Path) -> dict[str, str]:
     return info
 
 
+class _Unreadable(ValueError):
+    """A file of the set's own that cannot be read as BagIt writes it."""
+
+
 def _manifest(path: Path) -> dict[str, str]:
     entries = {}
     if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise _Unreadable(f"{path.name} is not text as BagIt writes it") from None
+        for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                digest, name = line.split(None, 1)
+                digest, _, name = line.partition(" ")
+                if not name.strip():
+                    raise _Unreadable(f"line {number} of {path.name} lists no file")
                 entries[name.strip()] = digest
     return entries
 
@@ -312,9 +353,10 @@ def _verify_set(folder: Path, log_hashes: set[str]) -> list[Problem]:
     times = {}
     if (folder / _TIMES).is_file():
         try:
-            times = json.loads((folder / _TIMES).read_text())
-        except json.JSONDecodeError:
+            times = json.loads((folder / _TIMES).read_text(encoding="utf-8"))
+        except ValueError:
             times = {}
+        times = times if isinstance(times, dict) else {}
     for algorithm in ALGORITHMS:
         for kind, manifest in (("payload", f"manifest-{algorithm}.txt"),
                                ("tag", f"tagmanifest-{algorithm}.txt")):
@@ -322,10 +364,19 @@ def _verify_set(folder: Path, log_hashes: set[str]) -> list[Problem]:
                 add("manifest-missing", f"{manifest} is missing: the set cannot be checked "
                     "completely.")
                 continue
-            listed = _manifest(folder / manifest)
+            try:
+                listed = _manifest(folder / manifest)
+            except _Unreadable as exc:
+                add("manifest-unreadable", f"{exc}: the set's manifests have been altered.")
+                continue
             for name, expected in listed.items():
                 path = folder / name
                 shown = name.removeprefix("data/") if kind == "payload" else name
+                if path.is_symlink():
+                    if algorithm == ALGORITHMS[0]:
+                        add("record-replaced", f'"{shown}" has been replaced by a link to '
+                            "another file.")
+                    continue
                 if not path.is_file():
                     if algorithm == ALGORITHMS[0]:
                         add("record-missing", f'"{shown}" has been deleted or renamed.')
@@ -337,7 +388,10 @@ def _verify_set(folder: Path, log_hashes: set[str]) -> list[Problem]:
                     elif not any(p.message.startswith(f'"{shown}"') for p in problems):
                         add("record-changed", f'"{shown}" has been changed since it was '
                             f"secured (only its {algorithm} no longer matches).")
-    listed = set(_manifest(folder / f"manifest-{ALGORITHMS[0]}.txt"))
+    try:
+        listed = set(_manifest(folder / f"manifest-{ALGORITHMS[0]}.txt"))
+    except _Unreadable:
+        listed = set()  # already reported
     if (folder / "data").is_dir():
         for path in sorted((folder / "data").rglob("*")):
             relative = path.relative_to(folder).as_posix()
@@ -355,7 +409,11 @@ def _verify_set(folder: Path, log_hashes: set[str]) -> list[Problem]:
             if written and datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat() != written:
                 add("record-touched", f'"{shown}" has a new modification time (its content is '
                     "unchanged).", Severity.WARNING)
-        if not bagit.Bag(str(folder)).is_valid():
+        try:
+            valid = bagit.Bag(str(folder)).is_valid()
+        except (bagit.BagError, OSError, ValueError):
+            valid = False
+        if not valid:
             add("bag-invalid", "the BagIt checker rejects this set although every file matches; "
                 "its bag files have been altered.")
     head = _bag_info(folder).get("Custody-Log-Head")
@@ -363,6 +421,37 @@ def _verify_set(folder: Path, log_hashes: set[str]) -> list[Problem]:
         add("log-missing-entry", "the custody log no longer holds the entry this set "
                 "follows.", hint="The log has been cut; compare it with a copy held elsewhere.")
     return problems
+
+
+def records_not_secured(review_dir: Path | str, paths: list[Path]) -> list[Problem]:
+    """The record files a review reads that match no file of its latest secured set: the
+    chronology would then show records other than those the chief officer confirms were
+    secured. Warnings; sign-off makes them errors."""
+    sets = secured_sets(review_dir)
+    if not sets:
+        return []
+    latest = max(sets, key=lambda s: (s.secured_at, s.name))
+    try:
+        secured = set(_manifest(latest.path / f"manifest-{ALGORITHMS[0]}.txt").values())
+    except _Unreadable:
+        return []  # verify reports the damaged set
+    return [Problem("records-differ", f"this record file is not one of the files secured in "
+                    f"{latest.name}, the latest secured set: it has been changed or added "
+                    "since.", display_path(path), severity=Severity.WARNING,
+                    hint="Build the chronology from the working duplicate, or secure the "
+                    "records again.")
+            for path in paths if path.is_file() and _digest(path, ALGORITHMS[0]) not in secured]
+
+
+def verify_and_record(review_dir: Path | str, by: str) -> Verification:
+    """Verify, and write the outcome, passed or failed, to the custody log, unless the log
+    itself is what is broken (a broken log takes no new entries)."""
+    result = verify(review_dir)
+    if not any(p.code.startswith("log-") for p in result.problems):
+        append_log(Path(review_dir), "verified", by, sets=[s.name for s in result.sets],
+                   passed=not result.errors,
+                   findings=[f"{p.code}: {p.path}" for p in result.errors])
+    return result
 
 
 def verify(review_dir: Path | str) -> Verification:
@@ -376,10 +465,22 @@ def verify(review_dir: Path | str) -> Verification:
         return result
     entries, log_problems = read_log(review_dir)
     hashes = {e.get("hash", "") for e in entries} | {""}
-    names = {e.get("details", {}).get("set") for e in entries if e.get("action") == "secured"}
+    logged = {e["details"].get("set"): e["details"] for e in entries
+              if e.get("action") == "secured" and isinstance(e.get("details"), dict)}
     for secured in result.sets:
         result.problems += _verify_set(secured.path, hashes)
-        if secured.name not in names:
+        fingerprint = logged.get(secured.name, {}).get("fingerprint")
+        if fingerprint and (secured.path / f"tagmanifest-{ALGORITHMS[0]}.txt").is_file() and \
+                set_fingerprint(secured.path) != fingerprint:
+            result.problems.append(Problem("set-rewritten", "the set's manifests have been "
+                                           "rewritten since it was secured: its fingerprint "
+                                           "no longer matches the custody log, so a record may "
+                                           "have been changed and its fingerprints made to "
+                                           "match.", display_path(secured.path),
+                                           hint="Compare the records with the copy given to "
+                                           "the panel, or secure them again from the source "
+                                           "system."))
+        if secured.name not in logged:
             result.problems.append(Problem("log-missing-entry", "the custody log has no entry for "
                                            "securing this set.", display_path(secured.path),
                                            hint="The log has been cut or replaced; compare it "

@@ -116,7 +116,7 @@ def state(review: Review) -> SignoffState:
 
 def _refusals(review: Review) -> list[Problem]:
     from .check import check_review
-    from .records import secured_sets, verify
+    from .records import records_not_secured, secured_sets, verify
 
     problems = []
     verification = verify(review.root) if secured_sets(review.root) else None
@@ -127,6 +127,8 @@ def _refusals(review: Review) -> list[Problem]:
                                 "be signed off until it passes.", display_path(review.root),
                                 hint=f"Run casereview check {display_path(review.root)}."))
         problems += errors
+    problems += [Problem(p.code, p.message, p.path, p.row, p.column, p.hint, Severity.ERROR)
+                 for p in records_not_secured(review.root, [s.path for s in review.sources])]
     if verification is None:
         problems.append(Problem("signoff-records-unsecured", "the case records have not been "
                                 "secured with casereview, so it cannot be confirmed that they "

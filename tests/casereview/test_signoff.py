@@ -236,3 +236,19 @@ def test_sign_with_a_pkcs12_file(ready, tmp_path):
     latest, problems = verify_signoff(ready, trust_roots=[cert])
     assert problems == [] and latest is not None
     assert json.loads((latest.folder / "signoff.json").read_text())["digitally_signed"] is True
+
+
+def test_record_files_changed_after_securing_are_named_by_check_and_stop_sign_off(ready):
+    from casereview.check import check_review
+
+    record = load_review(ready).sources[0].path
+    with record.open("a") as handle:
+        handle.write("9,20/12/2016,Case record,Added after securing.,\n")
+    shown = f"reviews/child-q/{record.relative_to(ready).as_posix()}"
+    expected = (f"{shown}: warning [records-differ] this record file is not one of the files "
+                "secured in ")
+    assert any(str(p).startswith(expected) for p in check_review(ready))
+    with pytest.raises(SignoffError) as caught:
+        sign_off(ready, name="Lee Cole", role="Chief Officer")
+    assert any(str(p).startswith(expected.replace("warning", "error"))
+               for p in caught.value.problems)
