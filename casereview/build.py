@@ -22,7 +22,7 @@ from pathlib import Path
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
 from .chronologies import checked_chronology
-from .model import Review, load_review
+from .model import Review, find_workspace, load_review
 from .publish import LeakError
 from .publish import guard as leak_guard
 from .scaffold import placeholders
@@ -49,17 +49,6 @@ class BuildResult:
     pdfs: list[Path] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     draft: bool = True
-
-
-def find_workspace(start: Path) -> Path:
-    """The nearest folder at or above ``start`` holding the workspace's conf.py."""
-    for folder in (start.resolve(), *start.resolve().parents):
-        if (folder / "conf.py").is_file():
-            return folder
-    raise CaseReviewError([Problem(
-        "workspace-missing", "no conf.py was found in this folder or any folder above it.",
-        display_path(start), hint="Reviews live in a casereview workspace (a copy of this "
-        "project); keep the review under its reviews/ folder.")])
 
 
 EDITIONS = ("restricted", "public")

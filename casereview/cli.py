@@ -6,6 +6,7 @@ code; no traceback reaches a user.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -51,6 +52,12 @@ def cli() -> None:
     Each review lives in a folder with a review.toml, the agencies' record files and the
     documents written in Markdown (MyST).
     """
+    # The signing library logs what it checks, with tracebacks, to the terminal when nothing
+    # else takes its log; a chief officer reads those as failures. Its findings reach the user
+    # as casereview's own messages instead.
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
 
 
 @cli.command()

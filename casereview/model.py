@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from chronology.problems import InputError, Problem, Severity, display_path
+from chronology.problems import CaseReviewError, InputError, Problem, Severity, display_path
 from chronology.reading import detect_encoding
 from chronology.records import Source, agency_code
 
@@ -79,6 +79,7 @@ class Review:
     people: list[dict] = field(default_factory=list)
     public_marking: str = ""
     restricted_names: str = "pseudonyms"
+    unkeyed_signoff: bool = False
     warnings: list[Problem] = field(default_factory=list)
 
     @cached_property
@@ -136,6 +137,10 @@ _TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
     },
     "chronology": {
         "gap_days": (int, False, "the days without contact shown as a gap", "gap_days = 60"),
+    },
+    "signoff": {
+        "unkeyed_signoff": (bool, False, "whether the board accepts a sign-off without the "
+                            "chief officer's signing key", "unkeyed_signoff = true"),
     },
     "timescales": {
         "months": (int, False, "the months allowed to complete the review", "months = 6"),
@@ -262,6 +267,17 @@ def _did_you_mean(key: str, spec: dict) -> str:
     if close:
         return f'Did you mean "{close[0]}"? Correct the spelling, or remove the line.'
     return "Check the spelling, or remove the line."
+
+
+def find_workspace(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding the workspace's conf.py."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / "conf.py").is_file():
+            return folder
+    raise CaseReviewError([Problem(
+        "workspace-missing", "no conf.py was found in this folder or any folder above it.",
+        display_path(start), hint="Reviews live in a casereview workspace (a copy of this "
+        "project); keep the review under its reviews/ folder.")])
 
 
 def find_review_file(root: Path) -> Path:
@@ -419,6 +435,7 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         people=people,
         public_marking=tables["publication"].get("public_marking", ""),
         restricted_names=restricted,
+        unkeyed_signoff=tables["signoff"].get("unkeyed_signoff", False),
         warnings=checker.problems,
     )
 

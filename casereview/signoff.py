@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import stat
 import tempfile
@@ -23,10 +24,12 @@ from chronology.atomic import atomic_write
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
 from . import __version__
-from .model import REVIEW_FILE, Review, load_review
+from .model import REVIEW_FILE, Review, find_workspace, load_review
 
 SIGNOFF = "signoff"
 RECORD = "signoff.json"
+#: The name of the sign-off claims embedded in each signed PDF.
+EMBEDDED = "casereview-signoff.json"
 PASSPHRASE_VARIABLE = "CASEREVIEW_KEY_PASSPHRASE"
 
 
@@ -65,17 +68,33 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+#: Folders of a review that hold what is made from it or kept beside it, not what it is made of.
+_NOT_SOURCES = {SIGNOFF, "secured", "working", "_build"}
+#: Files of the review folder that change after sign-off by design: the custody log, which
+#: records the sign-off itself.
+_KEPT_BESIDE = {"custody.jsonl"}
+
+
 def source_files(review: Review) -> list[Path]:
-    """Everything the documents are built from: settings, documents and record files."""
-    files = {review.root / REVIEW_FILE}
-    files |= {p for p in review.root.glob("*.md")}
-    files |= {review.root / d.source for d in review.documents}
-    files |= {s.path for s in review.sources}
+    """Everything that changes what the signed documents show: every file of the review's folder
+    (settings, documents, pictures, the action plan, included files, records), record files
+    kept elsewhere, and the workspace's conf.py and the board's templates and theme files."""
+    files = {s.path for s in review.sources}
+    for path in review.root.rglob("*"):
+        parts = path.relative_to(review.root).parts
+        if path.is_file() and parts[0] not in _NOT_SOURCES and path.name not in _KEPT_BESIDE \
+                and not any(part.startswith((".", "~$")) for part in parts):
+            files.add(path)
+    workspace = find_workspace(review.root)
+    files.add(workspace / "conf.py")
+    for folder in ("templates", "_templates", "_static"):
+        files |= {p for p in (workspace / folder).rglob("*") if p.is_file()}
     return sorted(f for f in files if f.is_file())
 
 
 def source_hashes(review: Review) -> dict[str, str]:
-    return {p.relative_to(review.root).as_posix(): _sha256(p) for p in source_files(review)}
+    return {Path(os.path.relpath(p, review.root)).as_posix(): _sha256(p)
+            for p in source_files(review)}
 
 
 def signoffs(review_dir: Path | str) -> list[Signoff]:
@@ -97,7 +116,11 @@ def state(review: Review) -> SignoffState:
     if not history:
         return SignoffState(None)
     latest = history[-1]
-    signed = latest.record["sources"]
+    return SignoffState(latest, _changes(review, latest.record["sources"]))
+
+
+def _changes(review: Review, signed: dict[str, str]) -> list[Problem]:
+    """Every source file added, removed or changed since ``signed`` (name -> SHA-256)."""
     now = source_hashes(review)
     changed = []
     for name in sorted(set(signed) | set(now)):
@@ -111,7 +134,36 @@ def state(review: Review) -> SignoffState:
         elif now[name] != signed[name]:
             changed.append(Problem("source-changed", "this file has changed since the review was "
                                    "signed off.", shown))
-    return SignoffState(latest, changed)
+    return changed
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _signer_refusals(review: Review, name: str, keyed: bool) -> list[Problem]:
+    """Only the review's chief officer signs it off; without a key only where the board has
+    allowed that, and never in place of a sign-off made with a key."""
+    toml = display_path(review.root / REVIEW_FILE)
+    problems = []
+    if _folded(name) != _folded(review.chief_officer.name):
+        problems.append(Problem("signer-not-chief-officer", f'"{name}" is not the review\'s '
+                                f"chief officer ({review.chief_officer.name}, in review.toml); "
+                                "only the chief officer signs the review off.", toml,
+                                hint="The chief officer signs with their own name; if the chief "
+                                "officer has changed, correct [chief_officer] first."))
+    if not keyed:
+        if not review.unkeyed_signoff:
+            problems.append(Problem("signoff-key-required", "a sign-off needs the chief "
+                                    "officer's signing key: without one, anyone could record it.",
+                                    toml, hint="Give --key and --cert, or --pkcs12; a board that "
+                                    "accepts sign-off without a key sets unkeyed_signoff = true "
+                                    "under [signoff] in review.toml."))
+        if any(s.record.get("digitally_signed") for s in signoffs(review.root)):
+            problems.append(Problem("signoff-key-required", "the review has been signed off "
+                                    "with a key before, so it can only be signed off with a key "
+                                    "again.", toml, hint="Give --key and --cert, or --pkcs12."))
+    return problems
 
 
 def _refusals(review: Review) -> list[Problem]:
@@ -166,13 +218,57 @@ def _make_signer(key: Path | None, cert: Path | None, pkcs12: Path | None,
     return signer
 
 
-def _sign_pdf(pdf: Path, out: Path, signer, name: str, role: str) -> None:
+def _certificate_name(certificate) -> str:
+    """The name a certificate was issued to (its subject's common name), or "" if none."""
+    try:
+        return str(certificate.subject.native.get("common_name", ""))
+    except (AttributeError, ValueError):
+        return ""
+
+
+def _embed_claims(writer, claims: dict) -> None:
+    """Put what was signed into the PDF itself, before it is signed, so the signature covers
+    it: verify then trusts this, never a file beside the PDF."""
+    from pyhanko.pdf_utils import embed
+
+    data = json.dumps(claims, indent=1, ensure_ascii=False, sort_keys=True).encode()
+    embed.embed_file(writer, embed.FileSpec(
+        file_spec_string=EMBEDDED, description="What the chief officer signed off",
+        embedded_data=embed.EmbeddedFileObject.from_file_data(writer, data=data,
+                                                               mime_type="application/json")))
+
+
+def embedded_claims(pdf: Path) -> dict | None:
+    """The sign-off claims carried inside a signed-off PDF, or None if it carries none."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        found = PdfReader(pdf).attachments.get(EMBEDDED)
+        return json.loads(found[0]) if found else None
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _seal_pdf(pdf: Path, out: Path, claims: dict) -> None:
+    """The claims embedded without a signature, for a sign-off the board allows without a key."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    with pdf.open("rb") as source:
+        writer = IncrementalPdfFileWriter(source)
+        _embed_claims(writer, claims)
+        with out.open("wb") as target:
+            writer.write(target)
+
+
+def _sign_pdf(pdf: Path, out: Path, signer, name: str, role: str, claims: dict) -> None:
     from pyhanko import stamp
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     with pdf.open("rb") as source:
         writer = IncrementalPdfFileWriter(source)
+        _embed_claims(writer, claims)
         pages = int(writer.root["/Pages"]["/Count"])
         # On the sign-off page, in the space left for it below the chief officer's name.
         field_spec = fields.SigFieldSpec("ChiefOfficerSignOff", on_page=pages - 1,
@@ -193,13 +289,20 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
              passphrase: bytes | None = None, progress=lambda message: None) -> Signoff:
     """Sign the review off. Refuses, saying why, unless check passes and the records verify."""
     from .build import build
-    from .records import append_log
+    from .records import append_log, secured_sets, set_fingerprint
 
     review = load_review(review_dir)
-    problems = _refusals(review)
+    problems = _refusals(review) + _signer_refusals(review, name, keyed=bool(key or pkcs12))
     if problems:
         raise SignoffError(problems)
     signer = _make_signer(key, cert, pkcs12, passphrase) if (key or pkcs12) else None
+    if signer is not None:
+        issued_to = _certificate_name(signer.signing_cert)
+        if issued_to and _folded(issued_to) != _folded(name):
+            raise SignoffError([Problem("certificate-not-signer", f'the certificate was issued '
+                                        f'to "{issued_to}", not to {name}.',
+                                        display_path(pkcs12 or cert),
+                                        hint="Sign with the chief officer's own certificate.")])
     root = review.root / SIGNOFF
     root.mkdir(exist_ok=True)
     number = max([s.record.get("number", 0) for s in signoffs(review.root)], default=0) + 1
@@ -214,17 +317,7 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
         page = {"name": name, "role": role, "digital": signer is not None,
                 "secured": uk_date(review.records_secured or secured_on(review.root))}
         result = build(review.root, staging / "build", final=True, draft=False, signoff=page)
-        pdfs = []
-        for pdf in result.pdfs:
-            target = staging / pdf.name
-            if signer is not None:
-                progress(f"Signing {pdf.name}")
-                _sign_pdf(pdf, target, signer, name, role)
-            else:
-                shutil.copy2(pdf, target)
-            pdfs.append(target.name)
-        shutil.rmtree(staging / "build")
-        record = {
+        claims = {
             "number": number,
             "review": review.title,
             "signed_by": name,
@@ -233,13 +326,22 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
             "tool": f"casereview {__version__}",
             "digitally_signed": signer is not None,
             "sources": source_hashes(review),
-            "pdfs": pdfs,
-            "pdf_sha256": {p: _sha256(staging / p) for p in pdfs},
+            "secured": {s.name: set_fingerprint(s.path) for s in secured_sets(review.root)},
         }
+        pdfs = []
+        for pdf in result.pdfs:
+            target = staging / pdf.name
+            if signer is not None:
+                progress(f"Signing {pdf.name}")
+                _sign_pdf(pdf, target, signer, name, role, claims)
+            else:
+                _seal_pdf(pdf, target, claims)
+            pdfs.append(target.name)
+        shutil.rmtree(staging / "build")
+        record = {**claims, "pdfs": pdfs, "pdf_sha256": {p: _sha256(staging / p) for p in pdfs}}
         (staging / RECORD).write_text(json.dumps(record, indent=1, ensure_ascii=False))
         for path in staging.iterdir():
             path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        staging.chmod(0o755)
         staging.rename(final_folder)
         try:
             append_log(review.root, "signed off", name, role=role, signoff=final_folder.name,
@@ -249,6 +351,7 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
                 path.chmod(stat.S_IRUSR | stat.S_IWUSR)
             shutil.rmtree(final_folder)
             raise
+        final_folder.chmod(0o555)  # read-only: nothing in a sign-off is ever changed
     finally:
         if staging.exists():
             for path in staging.rglob("*"):
@@ -258,7 +361,8 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
     return Signoff(final_folder, record)
 
 
-def _signature_findings(pdf: Path, trust_roots: list[Path]) -> list[Problem]:
+def _signature_findings(pdf: Path, trust_roots: list[Path], signer: str = "",
+                        keyed: bool = False) -> list[Problem]:
     from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -270,10 +374,15 @@ def _signature_findings(pdf: Path, trust_roots: list[Path]) -> list[Problem]:
             reader = PdfFileReader(handle, strict=False)
             signatures = reader.embedded_signatures
             if not signatures:
-                return [Problem("signature-missing", "the PDF carries no digital signature.",
+                if keyed:
+                    return [Problem("signature-missing", "the PDF carries no digital signature, "
+                                    "though the review was signed off with a key: it is not "
+                                    "the PDF that was signed.", shown)]
+                return [Problem("signature-missing", "the PDF carries no digital signature: it "
+                                "was signed off without a key, so anyone could have made it.",
                                 shown, severity=Severity.WARNING,
-                                hint="It was signed off without a key; the sign-off record "
-                                "still binds it by its hash.")]
+                                hint="Only the board's acceptance of unkeyed sign-off stands "
+                                "behind it.")]
             # Only the roots given are trusted (never the system's list), and nothing is fetched:
             # case data never leaves the machine.
             context = ValidationContext(
@@ -289,6 +398,11 @@ def _signature_findings(pdf: Path, trust_roots: list[Path]) -> list[Problem]:
                 elif status.coverage is not None and status.coverage.name != "ENTIRE_FILE":
                     problems.append(Problem("signature-broken", "content has been added to the "
                                             "PDF after it was signed.", shown))
+                elif signer and _certificate_name(status.signing_cert) and _folded(
+                        _certificate_name(status.signing_cert)) != _folded(signer):
+                    problems.append(Problem("signer-mismatch", "the PDF was signed with a "
+                                            "certificate issued to someone other than the chief "
+                                            "officer named in its sign-off.", shown))
                 elif trust_roots and not status.trusted:
                     problems.append(Problem("signature-untrusted", "the signature is intact but "
                                             "its certificate is not issued by the trust root "
@@ -307,27 +421,63 @@ def _signature_findings(pdf: Path, trust_roots: list[Path]) -> list[Problem]:
 
 def verify_signoff(review_dir: Path | str, pdf: Path | None = None, *,
                    trust_roots: list[Path] = ()) -> tuple[Signoff | None, list[Problem]]:
-    """Check the latest sign-off: its PDF's hash and signature, and that no source changed."""
+    """Check the latest sign-off against what was signed into its PDF: the PDF's signature and
+    signer, that signoff.json says the same, that no source file changed, that the secured
+    records it confirmed still verify, and that the custody log records it."""
+    from .records import read_log, secured_sets, set_fingerprint, verify
+
     review = load_review(review_dir)
-    current = state(review)
-    if current.latest is None:
+    history = signoffs(review.root)
+    if not history:
         return None, [Problem("not-signed-off", "the review has not been signed off.",
                               display_path(review.root),
                               hint="The chief officer signs it off with casereview signoff.")]
-    latest = current.latest
-    problems = list(current.changed)
-    to_check = [Path(pdf)] if pdf else latest.pdfs
-    for path in to_check:
+    latest = history[-1]
+    problems: list[Problem] = []
+    claims = None
+    for path in [Path(pdf)] if pdf else latest.pdfs:
         if not path.is_file():
             problems.append(Problem("pdf-missing", "the signed PDF is missing.",
                                     display_path(path)))
             continue
-        expected = latest.record["pdf_sha256"].get(path.name)
+        expected = latest.record.get("pdf_sha256", {}).get(path.name)
         if expected is None or _sha256(path) != expected:
             problems.append(Problem("pdf-changed", "this PDF is not the one signed off (its "
                                     "SHA-256 does not match the sign-off record).",
                                     display_path(path)))
-        problems += _signature_findings(path, list(trust_roots))
+        embedded = embedded_claims(path)
+        if embedded is None:
+            problems.append(Problem("signoff-record-missing", "the PDF carries no sign-off "
+                                    "record: it is not a PDF that casereview signed off.",
+                                    display_path(path)))
+        claims = claims or embedded
+        problems += _signature_findings(path, list(trust_roots),
+                                        signer=(embedded or {}).get("signed_by", ""),
+                                        keyed=(embedded or latest.record).get("digitally_signed",
+                                                                               True))
+    if claims is None:
+        return latest, problems
+    record = display_path(latest.folder / RECORD)
+    altered = sorted(k for k, v in claims.items() if latest.record.get(k) != v)
+    if altered:
+        problems.append(Problem("signoff-record-altered", "signoff.json no longer says what was "
+                                f"signed into the PDF ({', '.join(altered)} differ); only the "
+                                "PDF's own record is trusted.", record))
+    problems += _changes(review, claims["sources"])
+    now = {s.name: s.path for s in secured_sets(review.root)}
+    for name, fingerprint in claims.get("secured", {}).items():
+        if name not in now or set_fingerprint(now[name]) != fingerprint:
+            problems.append(Problem("signoff-records-changed", f"the secured set {name}, which "
+                                    "the chief officer confirmed, is gone or has been "
+                                    "rewritten since the sign-off.", display_path(review.root)))
+    if claims.get("secured"):
+        problems += verify(review.root).errors
+    logged = {e.get("details", {}).get("signoff") for e in read_log(review.root)[0]
+              if e.get("action") == "signed off"}
+    if latest.folder.name not in logged:
+        problems.append(Problem("log-missing-signoff", "the custody log has no entry for this "
+                                "sign-off: it has been removed.", record,
+                                hint="Compare the log with a copy held elsewhere."))
     return latest, problems
 
 

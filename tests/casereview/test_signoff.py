@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -25,7 +27,7 @@ from tests.casereview.test_scaffold_and_check import DETAILS, fill_in
 from tests.conftest import ROOT, pdf_pages
 
 
-def make_certificate(folder, name="David Okonjo", passphrase: bytes | None = None):
+def make_certificate(folder, name="Lee Cole", passphrase: bytes | None = None):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Westshire Probation")])
@@ -83,7 +85,7 @@ def test_sign_then_verify(signed):
     assert record["signed_by"] == "Lee Cole" and record["role"] == "Chief Officer"
     assert record["digitally_signed"] is True and record["tool"].startswith("casereview ")
     assert set(record["sources"]) == {"review.toml", "index.md", "management-review.md",
-                                      "records/probation.csv"}
+                                      "records/probation.csv", "../../conf.py"}
     latest, problems = verify_signoff(review, trust_roots=[cert])
     assert problems == [] and latest.folder == done.folder
     assert [e["action"] for e in read_log(review)[0]][-1] == "signed off"
@@ -252,3 +254,136 @@ def test_record_files_changed_after_securing_are_named_by_check_and_stop_sign_of
         sign_off(ready, name="Lee Cole", role="Chief Officer")
     assert any(str(p).startswith(expected.replace("warning", "error"))
                for p in caught.value.problems)
+
+
+def writable_again(folder):
+    import stat
+
+    folder.chmod(0o755)
+    for path in folder.iterdir():
+        path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def edit_record(done, change):
+    writable_again(done.folder)
+    path = done.folder / "signoff.json"
+    record = json.loads(path.read_text())
+    change(record)
+    path.write_text(json.dumps(record))
+
+
+def codes(review, cert):
+    return [p.code for p in verify_signoff(review, trust_roots=[cert])[1] if p.is_error]
+
+
+def test_signoff_json_edited_is_not_trusted(signed):
+    review, done, cert = signed
+    edit_record(done, lambda r: r.update(signed_by="Someone Else"))
+    assert codes(review, cert) == ["signoff-record-altered"]
+
+
+def test_a_source_edited_with_its_new_hash_written_into_the_record_is_found(signed):
+    import hashlib
+
+    review, done, cert = signed
+    doc = review / "management-review.md"
+    doc.write_text(doc.read_text().replace("Written by the reviewer.", "Rewritten.", 1))
+    new = hashlib.sha256(doc.read_bytes()).hexdigest()
+    edit_record(done, lambda r: r["sources"].update({"management-review.md": new}))
+    assert codes(review, cert) == ["signoff-record-altered", "source-changed"]
+
+
+def test_the_unsigned_draft_swapped_in_with_its_hash_is_found(signed):
+    import hashlib
+
+    review, done, cert = signed
+    draft = build(review).pdfs[0]
+    writable_again(done.folder)
+    done.pdfs[0].write_bytes(draft.read_bytes())
+    digest = hashlib.sha256(draft.read_bytes()).hexdigest()
+    edit_record(done, lambda r: r["pdf_sha256"].update({draft.name: digest}))
+    found = codes(review, cert)
+    assert "signoff-record-missing" in found and "signature-missing" in found
+    result = CliRunner().invoke(cli, ["verify", "reviews/child-q", "--trust-root", str(cert)])
+    assert result.exit_code == 1 and not result.output.startswith("Verified")
+
+
+def test_only_the_chief_officer_signs_and_not_without_a_key(ready):
+    result = CliRunner().invoke(cli, ["signoff", "reviews/child-q", "--name", "Anyone",
+                                      "--role", "Cleaner"])
+    assert result.exit_code == 1
+    assert ('reviews/child-q/review.toml: error [signer-not-chief-officer] "Anyone" is not the '
+            "review's chief officer (Lee Cole, in review.toml); only the chief officer signs the "
+            "review off.") in result.output
+    assert "error [signoff-key-required] a sign-off needs the chief officer's signing key" \
+        in result.output
+    assert not (ready / "signoff").exists() or not any((ready / "signoff").iterdir())
+
+
+def test_a_board_may_accept_unkeyed_sign_off_which_says_so_and_never_replaces_a_keyed_one(
+        ready, tmp_path):
+    toml = ready / "review.toml"
+    toml.write_text(toml.read_text() + "\n[signoff]\nunkeyed_signoff = true\n")
+    done = sign_off(ready, name="Lee Cole", role="Chief Officer")
+    _, problems = verify_signoff(ready)
+    assert [(p.code, p.severity.value) for p in problems] == [("signature-missing", "warning")]
+    key, cert = make_certificate(tmp_path)
+    (ready / "index.md").write_text((ready / "index.md").read_text() + "\nMore.\n")
+    sign_off(ready, name="Lee Cole", role="Chief Officer", key=key, cert=cert)
+    with pytest.raises(SignoffError) as caught:
+        sign_off(ready, name="Lee Cole", role="Chief Officer")
+    assert [p.code for p in caught.value.problems] == ["signoff-key-required"]
+    assert done.folder.is_dir()
+
+
+@pytest.mark.parametrize("changed", ["actions.csv", "../../conf.py", "photo.png",
+                                     "../../templates/index.md.j2"])
+def test_every_file_that_changes_the_output_is_in_the_sign_off(ready, tmp_path, changed):
+    path = (ready / changed).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.write_text(path.read_text() + "\n# changed\n")
+    key, cert = make_certificate(tmp_path)
+    if not path.exists():
+        path.write_text("before\n")
+    sign_off(ready, name="Lee Cole", role="Chief Officer", key=key, cert=cert)
+    path.write_text(path.read_text() + "after\n")
+    assert codes(ready, cert) == ["source-changed"]
+
+
+def test_a_secured_record_changed_after_sign_off_fails_verify(signed):
+    review, _, cert = signed
+    secured = next((review / "secured").iterdir())
+    record = secured / "data" / "probation.csv"
+    record.chmod(0o644)
+    record.write_text(record.read_text() + "x")
+    found = codes(review, cert)
+    assert "record-changed" in found
+
+
+def test_the_custody_log_s_sign_off_entry_removed_is_found(signed):
+    review, _, cert = signed
+    log = review / "custody.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
+    assert "log-missing-signoff" in codes(review, cert)
+
+
+def test_the_sign_off_folder_is_read_only(signed):
+    _, done, _ = signed
+    assert not done.folder.stat().st_mode & 0o222
+
+
+def test_no_traceback_from_the_signing_library_reaches_the_chief_officer(signed, tmp_path):
+    review, done, _ = signed
+    _, other = make_certificate(tmp_path, name="Someone Else")
+    damaged = tmp_path / "damaged.pdf"
+    data = bytearray(done.pdfs[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    for args in (["verify", "reviews/child-q", "--trust-root", str(other)],
+                 ["verify", "reviews/child-q", str(damaged), "--trust-root", str(other)]):
+        result = subprocess.run([sys.executable, "-m", "casereview.cli", *args], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, \
+            result.stderr
