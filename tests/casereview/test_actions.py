@@ -176,6 +176,7 @@ def test_cli_update_and_list(planned):
     assert missing.exit_code == 1 and "[action-unknown]" in missing.output
 
 
+@pytest.mark.slow
 def test_register_figures_across_a_workspace(tmp_path, monkeypatch):
     """Two reviews with known counts; the report's tables must say exactly these numbers."""
     monkeypatch.chdir(tmp_path)
@@ -231,6 +232,7 @@ def test_register_marking_is_the_most_protective(markings, expected):
     assert register_marking([SimpleNamespace(marking=m) for m in markings]) == expected
 
 
+@pytest.mark.slow
 def test_example_plan_is_valid_and_shown_with_links(built_example):
     from tests.conftest import EXAMPLE
 
@@ -245,6 +247,7 @@ def test_example_plan_is_valid_and_shown_with_links(built_example):
     assert '<span class="rag rag-red">Red</span> (unacceptable progress)' in html
 
 
+@pytest.mark.slow
 def test_register_shows_characters_the_pdf_cannot_print_and_says_so(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     review = make_workspace(tmp_path)

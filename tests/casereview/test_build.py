@@ -60,6 +60,7 @@ TITLES = {"management-review": "Management review", "overview-report": "Overview
           "executive-summary": "Executive summary", "briefing": "Seven-minute briefing"}
 
 
+@pytest.mark.slow
 def test_every_page_of_every_pdf_has_marking_draft_and_footer(built_example):
     assert sorted(p.stem for p in built_example.pdfs) == sorted(TITLES)
     for pdf in built_example.pdfs:
@@ -79,6 +80,7 @@ def review_pdf(result):
     return next(p for p in result.pdfs if p.stem == "management-review")
 
 
+@pytest.mark.slow
 def test_pdf_title_page_has_the_title_block(built_example):
     title_page = pdf_pages(review_pdf(built_example))[0]
     for expected in ("Management review", "Serious case review: Child P",
@@ -90,6 +92,7 @@ def test_pdf_title_page_has_the_title_block(built_example):
         assert expected in " ".join(title_page.split()), expected
 
 
+@pytest.mark.slow
 def test_pdf_has_the_four_framework_sections(built_example):
     body = " ".join(" ".join(pdf_pages(review_pdf(built_example))[2:]).split())
     positions = [body.find(heading) for heading in FRAMEWORK_HEADINGS]
@@ -97,6 +100,7 @@ def test_pdf_has_the_four_framework_sections(built_example):
     assert positions == sorted(positions)
 
 
+@pytest.mark.slow
 def test_html_chronology_has_one_row_per_record(built_example):
     html = (built_example.html / "management-review.html").read_text()
     tables = chronology_tables(html)
@@ -107,6 +111,7 @@ def test_html_chronology_has_one_row_per_record(built_example):
     assert any("gap" in r["class"].split() for r in merged)
 
 
+@pytest.mark.slow
 def test_html_pages_carry_the_marking_and_draft_banner(built_example):
     for page in ("index.html", "management-review.html"):
         html = (built_example.html / page).read_text()
@@ -155,6 +160,7 @@ def run_cli(*args, cwd, env=None):
                           capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_cli_build_reports_paths(workspace):
     done = run_cli("build", "reviews/case", cwd=workspace.parents[1])
     assert done.returncode == 0, done.stderr
@@ -206,6 +212,7 @@ def test_cli_bad_records_exit_1_without_traceback(workspace):
     ]
 
 
+@pytest.mark.slow
 def test_characters_pdflatex_cannot_print_are_shown_as_their_code(workspace):
     # Records quote texts and names as written: an emoji, or a name in Greek or Arabic letters.
     csv_path = workspace / "records" / "probation.csv"

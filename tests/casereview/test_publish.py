@@ -63,6 +63,7 @@ def plant(review, sentence):
     (review / "executive-summary.md").write_text(PUBLIC_DOC.replace("SENTENCE", sentence))
 
 
+@pytest.mark.slow
 def test_clean_public_build(public_review):
     result = build(public_review, edition="public")
     assert [p.name for p in result.pdfs] == ["executive-summary.pdf"]
@@ -94,6 +95,7 @@ def test_each_planted_identifier_fails_the_build_with_its_location(public_review
     assert not (public_review.parents[1] / "_build" / "case-public" / "html").exists()
 
 
+@pytest.mark.slow
 def test_pdf_leaks_are_reported_by_page(public_review, tmp_path):
     plant(public_review, "Her daughter Tilly\nMarsh started school.")
     pdf = build(public_review, pdf=True).pdfs  # the restricted edition is not guarded
@@ -173,6 +175,7 @@ def example_public(tmp_path_factory):
     return build(EXAMPLE, tmp_path_factory.mktemp("public"), edition="public")
 
 
+@pytest.mark.slow
 def test_example_public_edition_contains_no_identifier(example_public):
     review = load_review(EXAMPLE)
     words = forbidden(review)
@@ -189,12 +192,14 @@ def test_example_public_edition_contains_no_identifier(example_public):
     assert any("Mr R" in row["text"] for row in table)  # pseudonymised, not dropped
 
 
+@pytest.mark.slow
 def test_example_briefing_has_exactly_seven_numbered_parts(example_public):
     html = (example_public.html / "briefing.html").read_text()
     parts = re.findall(r"<h2>(\d)\. ", html)
     assert parts == ["1", "2", "3", "4", "5", "6", "7"]
 
 
+@pytest.mark.slow
 def test_example_builds_every_document_in_the_restricted_edition(built_example):
     assert sorted(p.name for p in built_example.pdfs) == [
         "briefing.pdf", "executive-summary.pdf", "management-review.pdf", "overview-report.pdf"]
@@ -292,6 +297,7 @@ def test_each_kind_of_leak_is_refused_naming_where_and_leaving_nothing(public_re
     assert not (public_review.parents[1] / "_build" / "case-public").exists()
 
 
+@pytest.mark.slow
 def test_a_document_title_with_a_name_is_refused_in_the_pdf_properties_too(public_review):
     toml = public_review / "review.toml"
     toml.write_text(toml.read_text().replace('title = "Executive summary"',

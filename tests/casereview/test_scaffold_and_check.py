@@ -60,6 +60,7 @@ def codes(problems):
     return [p.code for p in problems]
 
 
+@pytest.mark.slow
 def test_new_then_build_gives_a_draft_with_every_heading_question_and_guidance(workspace):
     result = CliRunner().invoke(cli, ["new", *OPTIONS])
     assert result.exit_code == 0, result.output
@@ -78,6 +79,7 @@ def test_new_then_build_gives_a_draft_with_every_heading_question_and_guidance(w
     assert html.count('class="guidance') >= 16
 
 
+@pytest.mark.slow
 def test_filled_review_checks_clean_and_final_build_has_no_guidance(workspace):
     review = create(workspace, DETAILS)
     fill_in(review)
@@ -300,6 +302,7 @@ def test_deadline_passed_is_a_warning_and_strict_fails(filled):
 
 # --- numbered paragraphs -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_paragraphs_are_numbered_and_cited(filled):
     doc = filled / "management-review.md"
     text = doc.read_text()
@@ -327,6 +330,7 @@ def test_dangling_citation_fails_the_build(filled):
     assert caught.value.problems[0].row == 142
 
 
+@pytest.mark.slow
 def test_the_date_records_were_secured_reaches_the_title_block(filled):
     secured = next((filled / "secured").iterdir()).name[:10]  # e.g. 2026-11-23
     day = date.fromisoformat(secured)

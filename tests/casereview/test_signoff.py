@@ -26,6 +26,8 @@ from casereview.status import milestones
 from tests.casereview.test_scaffold_and_check import DETAILS, fill_in
 from tests.conftest import ROOT, pdf_pages
 
+#: Every sign-off typesets the final PDF with LaTeX.
+pytestmark = pytest.mark.slow
 
 def make_certificate(folder, name="Lee Cole", passphrase: bytes | None = None):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
