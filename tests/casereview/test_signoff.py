@@ -281,7 +281,10 @@ def codes(review, cert):
 def test_signoff_json_edited_is_not_trusted(signed):
     review, done, cert = signed
     edit_record(done, lambda r: r.update(signed_by="Someone Else"))
-    assert codes(review, cert) == ["signoff-record-altered"]
+    assert [str(p) for p in verify_signoff(review, trust_roots=[cert])[1]] == [
+        f"reviews/child-q/signoff/{done.folder.name}/signoff.json: error "
+        "[signoff-record-altered] signoff.json no longer says what was signed into the PDF "
+        "(signed_by differ); only the PDF's own record is trusted."]
 
 
 def test_a_source_edited_with_its_new_hash_written_into_the_record_is_found(signed):
@@ -304,8 +307,12 @@ def test_the_unsigned_draft_swapped_in_with_its_hash_is_found(signed):
     done.pdfs[0].write_bytes(draft.read_bytes())
     digest = hashlib.sha256(draft.read_bytes()).hexdigest()
     edit_record(done, lambda r: r["pdf_sha256"].update({draft.name: digest}))
-    found = codes(review, cert)
-    assert "signoff-record-missing" in found and "signature-missing" in found
+    shown = f"reviews/child-q/signoff/{done.folder.name}/management-review.pdf"
+    assert [str(p) for p in verify_signoff(review, trust_roots=[cert])[1] if p.is_error][:2] == [
+        f"{shown}: error [signoff-record-missing] the PDF carries no sign-off record: it is not "
+        "a PDF that casereview signed off.",
+        f"{shown}: error [signature-missing] the PDF carries no digital signature, though the "
+        "review was signed off with a key: it is not the PDF that was signed."]
     result = CliRunner().invoke(cli, ["verify", "reviews/child-q", "--trust-root", str(cert)])
     assert result.exit_code == 1 and not result.output.startswith("Verified")
 
@@ -367,7 +374,11 @@ def test_the_custody_log_s_sign_off_entry_removed_is_found(signed):
     review, _, cert = signed
     log = review / "custody.jsonl"
     log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
-    assert "log-missing-signoff" in codes(review, cert)
+    folder = verify_signoff(review)[0].folder.name
+    assert [str(p) for p in verify_signoff(review, trust_roots=[cert])[1]] == [
+        f"reviews/child-q/signoff/{folder}/signoff.json: error [log-missing-signoff] the custody "
+        "log has no entry for this sign-off: it has been removed. Compare the log with a copy "
+        "held elsewhere."]
 
 
 def test_the_sign_off_folder_is_read_only(signed):
