@@ -2,7 +2,8 @@
 # The two Quickstart commands in README.md, on a new machine with Python 3.11:
 #   sh quickstart.sh example   builds the example review to _build/example/ (HTML and PDF)
 #   sh quickstart.sh test      runs the test suite
-# Each installs what it needs: TeX Live from Debian (as root; otherwise it says what to type),
+# Each installs what it needs: TeX Live from Debian, and Chromium for the browser tests (as root;
+# otherwise it says what to type),
 # then nox in .venv/, which makes its own environment for the session from pyproject.toml.
 set -eu
 cd "$(dirname "$0")"
@@ -21,6 +22,19 @@ have_tex() {
   command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 \
     && kpsewhich lastpage.sty tgtermes.sty >/dev/null 2>&1
 }
+
+# The browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
+if [ "$task" = test ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Installing Chromium for the browser tests (once)…"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  else
+    echo "Chromium is needed for the browser tests and is not installed (they will be skipped)." >&2
+    echo "Install it with:  sudo apt-get install chromium" >&2
+  fi
+fi
 
 if ! have_tex; then
   if [ "$(id -u)" = 0 ]; then

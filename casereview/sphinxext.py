@@ -556,4 +556,5 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("title-block", TitleBlockDirective)
     app.add_directive("chronology-figure", TimelineDirective)
     app.add_css_file("casereview.css")
+    app.add_js_file("chronology.js", loading_method="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from .dates import DateError, parse_date
+from .fields import KINDS, SIGNIFICANCE_LEVELS
 
 COLUMNS = (("id", "ID"), ("date", "Date"), ("agency", "Agency"), ("source", "Source of information"),
            ("event", "Event"), ("action", "Action/outcome"), ("kind", "Kind"))
@@ -27,8 +28,51 @@ def date_label(text: str) -> tuple[str, str]:
     return text, "" if reading.casefold() == text.strip().casefold() else reading
 
 
+def _filters(events: pd.DataFrame) -> str:
+    """The controls that filter the table in a browser. The form is hidden until the page's
+    script shows it, so without JavaScript the full table reads as it always has. The names of
+    the data attributes are a documented interface: boards style and script against them."""
+    esc = html.escape
+    real = events[~events["is_gap"]] if "is_gap" in events else events
+    agencies = real[["code", "agency"]].drop_duplicates().itertuples(index=False)
+
+    def choice(name: str, label: str, options: list[tuple[str, str]]) -> str:
+        items = "".join(f'<option value="{esc(v)}">{esc(t)}</option>' for v, t in options)
+        return (f'<label>{label} <select data-chronology-filter="{name}">'
+                f'<option value="">All</option>{items}</select></label>')
+
+    return "".join([
+        '<form class="chronology-filters" data-chronology-filters hidden role="search" '
+        'aria-label="Filter the chronology">',
+        choice("agency", "Agency", [(c, a) for c, a in agencies]),
+        '<label>From <input type="date" data-chronology-filter="from"></label>',
+        '<label>To <input type="date" data-chronology-filter="to"></label>',
+        choice("significance", "Significance", [(s, s.title()) for s in SIGNIFICANCE_LEVELS]),
+        choice("kind", "Kind", [(k, k.title()) for k in KINDS]),
+        '<label><input type="checkbox" data-chronology-filter="joint"> Joint events only</label>',
+        '<label>Search <input type="search" data-chronology-filter="q"></label>',
+        '<label>Sort by <select data-chronology-sort><option value="date">Date</option>'
+        '<option value="agency">Agency</option></select></label>',
+        '<button type="reset" data-chronology-reset>Show everything</button>',
+        '<p class="chronology-count" data-chronology-count aria-live="polite"></p>',
+        "</form>",
+    ])
+
+
+def _row_data(row) -> str:
+    """A row's values as data attributes, for the browser's filters (and a board's scripts)."""
+    values = {"agency": row.code, "date": row.date_start.isoformat(),
+              "date-end": row.date_end.isoformat(), "kind": row.kind,
+              "significance": str(row.significance).strip().lower(),
+              "joint": "true" if getattr(row, "joint", ()) else "false"}
+    return "".join(f' data-{k}="{html.escape(v)}"' for k, v in values.items())
+
+
 def to_html(events: pd.DataFrame, *, caption: str = "") -> str:
-    out = ['<table class="chronology docutils align-default">']
+    out = ['<div class="chronology-box" data-chronology>', _filters(events),
+           '<div class="chronology-scroll" tabindex="0" role="region" '
+           f'aria-label="{html.escape(caption or "Chronology")}">',
+           '<table class="chronology docutils align-default">']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
     out.append("<thead><tr>" + "".join(f'<th class="col-{key}">{label}</th>'
@@ -37,7 +81,9 @@ def to_html(events: pd.DataFrame, *, caption: str = "") -> str:
     is_gap = events["is_gap"] if "is_gap" in events else [False] * len(events)
     for row, gap in zip(events.itertuples(index=False), is_gap, strict=True):
         if gap:
-            out.append(f'<tr class="gap"><td></td><td>{esc(row.date_text)}</td>'
+            out.append(f'<tr class="gap" data-date="{row.date_start.isoformat()}" '
+                       f'data-date-end="{row.date_end.isoformat()}"><td></td>'
+                       f'<td>{esc(row.date_text)}</td>'
                        f'<td colspan="{len(COLUMNS) - 2}"><em>{esc(row.event)}</em></td></tr>')
             continue
         written, reading = date_label(row.date_text)
@@ -58,11 +104,12 @@ def to_html(events: pd.DataFrame, *, caption: str = "") -> str:
         if row.significance.lower() == "high":
             classes += " significant"
         out.append(
-            f'<tr class="{classes}" id="{esc(row.id)}"><td>{esc(row.id)}</td><td>{date_cell}</td>'
+            f'<tr class="{classes}" id="{esc(row.id)}"{_row_data(row)}><td>{esc(row.id)}</td>'
+            f'<td>{date_cell}</td>'
             f"<td>{esc(row.agency)}</td><td>{esc(row.source)}</td><td>{event_cell}</td>"
             f"<td>{esc(row.action)}</td><td>{esc(row.kind)}</td></tr>"
         )
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div></div>")
     return "\n".join(out)
 
 

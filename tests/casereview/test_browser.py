@@ -1,0 +1,168 @@
+"""The example's chronology in a real browser: Debian's Chromium, driven by Playwright.
+
+Each filter is applied through the page's own controls and through the address, and the rows
+shown are compared with what the rows' data says should be shown. The page must make no
+request to any network address and log no error.
+"""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import urlparse
+
+import pytest
+
+from casereview.build import build
+from tests.conftest import EXAMPLE
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium")
+#: The flags a sandboxed, offline machine needs; background networking would try Google's hosts.
+BOX = "[data-test-box]"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    return (build(EXAMPLE, out, pdf=False).html / "management-review.html").as_uri()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed; sh quickstart.sh test installs it (as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page opened in its own context, with every request and error it made."""
+
+    def __init__(self, browser, url: str, *, javascript: bool = True):
+        self.context = browser.new_context(java_script_enabled=javascript)
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(url)
+        # The page shows more than one chronology; the tests look at the whole one, the longest.
+        self.page.evaluate("""() => {
+            const boxes = [...document.querySelectorAll('[data-chronology]')];
+            const rows = box => box.querySelectorAll('tr.event').length;
+            boxes.sort((a, b) => rows(b) - rows(a))[0].setAttribute('data-test-box', '');
+        }""")
+
+    def rows(self) -> list[dict]:
+        return self.page.eval_on_selector_all(
+            f"{BOX} table.chronology tr.event", "rows => rows.map(r => ({id: r.id, shown: !r.hidden, "
+            "...r.dataset, text: r.textContent.toLowerCase()}))")
+
+    def shown(self) -> list[str]:
+        return [r["id"] for r in self.rows() if r["shown"]]
+
+    def count(self) -> str:
+        return self.page.text_content(f"{BOX} [data-chronology-count]")
+
+    def close(self) -> None:
+        assert self.errors == []
+        assert [u for u in self.requests if urlparse(u).scheme not in ("file", "data")] == []
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, page_url):
+    opened = []
+
+    def open_page(query: str = "", **options):
+        opened.append(Visit(browser, page_url + query, **options))
+        return opened[-1]
+    yield open_page
+    for page in opened:
+        page.close()
+
+
+def expected(rows, keep) -> list[str]:
+    return [r["id"] for r in rows if keep(r)]
+
+
+def test_without_javascript_the_whole_table_reads_as_before(visit):
+    page = visit(javascript=False)
+    assert page.page.is_hidden(f"{BOX} [data-chronology-filters]")
+    assert len(page.shown()) == len(page.rows()) > 20
+
+
+def test_every_filter_through_the_controls(visit):
+    page = visit()
+    rows = page.rows()
+    assert page.count() == f"Showing all {len(rows)} events."
+    p = page.page
+    p.select_option(f'{BOX} [data-chronology-filter="agency"]', "POL")
+    police = expected(rows, lambda r: r["agency"] == "POL")
+    assert page.shown() == police and 0 < len(police) < len(rows)
+    assert page.count() == f"Showing {len(police)} of {len(rows)} events."
+    assert "agency=POL" in p.url
+    p.fill(f'{BOX} [data-chronology-filter="from"]', "2015-06-01")
+    p.fill(f'{BOX} [data-chronology-filter="to"]', "2015-12-31")
+    assert page.shown() == expected(rows, lambda r: r["agency"] == "POL" and
+                                    r["dateEnd"] >= "2015-06-01" and r["date"] <= "2015-12-31")
+    p.click(f"{BOX} [data-chronology-reset]")
+    p.wait_for_function("() => !location.search")
+    assert page.shown() == [r["id"] for r in rows]
+    p.select_option(f'{BOX} [data-chronology-filter="significance"]', "high")
+    assert page.shown() == expected(rows, lambda r: r["significance"] == "high") != []
+    p.click(f"{BOX} [data-chronology-reset]")
+    p.select_option(f'{BOX} [data-chronology-filter="kind"]', "allegation")
+    assert page.shown() == expected(rows, lambda r: r["kind"] == "allegation")
+    p.click(f"{BOX} [data-chronology-reset]")
+    p.check(f'{BOX} [data-chronology-filter="joint"]')
+    assert page.shown() == expected(rows, lambda r: r["joint"] == "true") != []
+    p.click(f"{BOX} [data-chronology-reset]")
+    p.fill(f'{BOX} [data-chronology-filter="q"]', "strategy")
+    assert page.shown() == expected(rows, lambda r: "strategy" in r["text"]) != []
+
+
+def test_a_view_is_shared_through_its_address(visit):
+    page = visit("?agency=CSC&from=2015-03-01&to=2016-06-30&q=visit")
+    rows = page.rows()
+    assert page.shown() == expected(rows, lambda r: r["agency"] == "CSC" and
+                                    r["dateEnd"] >= "2015-03-01" and r["date"] <= "2016-06-30"
+                                    and "visit" in r["text"]) != []
+    assert page.page.input_value(f'{BOX} [data-chronology-filter="agency"]') == "CSC"
+    assert page.page.input_value(f'{BOX} [data-chronology-filter="q"]') == "visit"
+
+
+def test_sort_by_agency_then_back_to_date(visit):
+    page = visit()
+    by_date = [r["id"] for r in page.rows()]
+    page.page.select_option(f"{BOX} [data-chronology-sort]", "agency")
+    agencies = [r["agency"] for r in page.rows()]
+    assert agencies == sorted(agencies)
+    page.page.select_option(f"{BOX} [data-chronology-sort]", "date")
+    assert [r["id"] for r in page.rows()] == by_date
+
+
+def test_the_controls_are_labelled_and_reached_by_keyboard(visit):
+    page = visit()
+    unlabelled = page.page.eval_on_selector_all(
+        f"{BOX} [data-chronology-filter], {BOX} [data-chronology-sort]",
+        "controls => controls.filter(c => !c.closest('label')).length")
+    assert unlabelled == 0
+    assert page.page.get_attribute(f"{BOX} [data-chronology-count]", "aria-live") == "polite"
+    page.page.focus(f'{BOX} [data-chronology-filter="agency"]')
+    page.page.keyboard.press("Tab")
+    assert page.page.evaluate("document.activeElement.dataset.chronologyFilter") == "from"
+
+
+def test_record_text_never_becomes_markup(visit):
+    page = visit("?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    assert page.page.eval_on_selector_all("table.chronology img", "images => images.length") == 0
+    assert page.count().startswith("Showing 0 of")
