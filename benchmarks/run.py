@@ -7,6 +7,10 @@
 3. HTML build of a review with a 5,000-event chronology, against a bare Sphinx project that shows
    the same rows with the csv-table directive (target: at most 0.5); and the engine's share of
    that build: what the reader of a real-sized review waits for is Sphinx, not the engine.
+4. In Debian's Chromium (when installed): the time to filter that 5,000-event chronology in the
+   page, until the next frame is drawn (target: under 200 ms); and, under casereview preview,
+   the time from saving an edit to a paragraph of the example to seeing it in the open page
+   (target: within 3 s).
 
 Timings are medians of several runs after a warm-up, ours and the baseline's taken in turn; the
 date caches are cleared before each run so every run reads every date spelling afresh.
@@ -152,6 +156,100 @@ def whole_process(data: Path, runs: int) -> tuple[float, float]:
     return paired_medians(process(WHOLE_ENGINE), process(WHOLE_PANDAS), runs)
 
 
+BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+#: Filters a reader applies one after the other: each timed for the script alone and until the
+#: next frame is drawn (the browser's layout and painting of the rows included). Narrowing views
+#: hide most rows; widening ones show all 5,000 again.
+FILTER_TIMES = """async () => {
+  const box = document.querySelector('[data-chronology]');
+  const set = (name, value) => { box.querySelector(`[data-chronology-filter="${name}"]`).value = value; };
+  const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const views = [['q', 'strategy', 'narrow'], ['q', '', 'widen'], ['from', '2015-03-01', 'narrow'],
+                 ['to', '2015-06-30', 'narrow'], ['to', '', 'widen'], ['from', '', 'widen'],
+                 ['q', 'home visit', 'narrow'], ['q', '', 'widen']];
+  const times = [];
+  for (const [name, value, kind] of views) {
+    const started = performance.now();
+    set(name, value);
+    window.casereviewChronology.apply(box);
+    const scripted = performance.now();
+    await frame();
+    times.push([kind, scripted - started, performance.now() - started]);
+  }
+  return times;
+}"""
+
+
+def browser():
+    """Debian's Chromium under Playwright, or None where either is missing."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None, None
+    if chromium is None:
+        return None, None
+    playwright = sync_playwright().start()
+    return playwright, playwright.chromium.launch(executable_path=chromium, args=BROWSER_FLAGS)
+
+
+def filter_milliseconds(chromium, page_path: Path) -> dict[str, float]:
+    """Median milliseconds: the script alone, and until drawn, for narrowing and widening."""
+    page = chromium.new_page()
+    page.goto(page_path.as_uri())
+    times = page.evaluate(FILTER_TIMES)
+    page.close()
+    return {"script": statistics.median(t[1] for t in times),
+            "narrow": statistics.median(t[2] for t in times if t[0] == "narrow"),
+            "widen": statistics.median(t[2] for t in times if t[0] == "widen")}
+
+
+def preview_seconds(chromium, folder: Path, edits: int = 5) -> float:
+    """Median time from saving an edit to one paragraph of the example to seeing it."""
+    import os
+    import signal
+    import socket
+    import urllib.request
+
+    shutil.copy(ROOT / "conf.py", folder / "conf.py")
+    shutil.copytree(ROOT / "reviews" / "example", folder / "reviews" / "example")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "casereview.cli", "preview",
+                               "reviews/example", "--port", str(port)], cwd=folder,
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/management-review.html"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        page = chromium.new_page()
+        page.goto(url)
+        document = folder / "reviews" / "example" / "management-review.md"
+        times = []
+        for number in range(edits):
+            text = f"Benchmark edit number {number}."
+            started = time.perf_counter()
+            document.write_text(document.read_text() + f"\n{text}\n")
+            page.wait_for_function(f"document.body.textContent.includes('{text}')",
+                                   timeout=60_000)
+            times.append(time.perf_counter() - started)
+        page.close()
+        return statistics.median(times)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
@@ -178,6 +276,24 @@ def main() -> None:
               f"{bare:.2f} s; ratio {review / bare:.2f} (target <= 0.5)")
         print(f"   the engine on those 5,000 events: {engine_time:.3f} s, "
               f"{engine_time / review:.1%} of the build")
+        playwright, chromium = browser()
+        if chromium is None:
+            print("4. skipped: Debian's Chromium and Playwright are needed "
+                  "(apt-get install chromium)")
+            return
+        try:
+            page = scratch / "html" / "out-review" / "html" / "review.html"
+            filtering = filter_milliseconds(chromium, page)
+            print(f"4. filtering the 5,000-event chronology in Chromium (target < 200 ms), "
+                  f"medians until the next frame is drawn: narrowing "
+                  f"{filtering['narrow']:.0f} ms, showing all rows again "
+                  f"{filtering['widen']:.0f} ms; the script alone {filtering['script']:.0f} ms")
+            (scratch / "preview").mkdir()
+            print(f"   preview, saving an edit to seeing it in the page: median "
+                  f"{preview_seconds(chromium, scratch / 'preview'):.2f} s (target <= 3 s)")
+        finally:
+            chromium.close()
+            playwright.stop()
 
 
 if __name__ == "__main__":

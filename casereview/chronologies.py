@@ -7,6 +7,7 @@ files so one build reads each file once.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from chronology.merging import find_gaps, merge, with_gaps
 from chronology.problems import InputError, Problem, display_path
 from chronology.records import Source
 
+from . import __version__
 from .model import Review, load_review
 
 
@@ -100,8 +102,6 @@ def export_merged(review: Review, path: Path, *, by: str,
     A review that keeps a custody log records the export in it, with the file's fingerprint:
     the records' contents have left the review in a copy.
     """
-    import hashlib
-
     from chronology.export import export
 
     from .records import LOG, RecordsError, append_log, read_log
@@ -115,6 +115,16 @@ def export_merged(review: Review, path: Path, *, by: str,
         append_log(review.root, "exported chronology", by, file=display_path(written),
                    events=len(events), sha256=hashlib.sha256(written.read_bytes()).hexdigest())
     return len(events)
+
+
+def drawing_key(review: Review, kind: str = "timeline") -> str:
+    """A fingerprint of everything a drawing of the chronology shows: the same key, the same
+    picture, so a rebuild after an edit to the text need not draw it again."""
+    events = merged_events(review)
+    shown = events[["agency", "date_start", "date_end", "qualifier", "significance"]]
+    parts = [__version__, kind, review.title, str(review.period), str(review.gap_days),
+             "|".join(s.agency for s in review.sources), shown.to_csv(index=False)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def draw(review: Review, path: Path, *, kind: str = "timeline") -> Path:

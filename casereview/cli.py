@@ -87,6 +87,26 @@ def build(review_dir: Path, outdir: Path | None, no_pdf: bool, final: bool, edit
         click.echo(f"PDF:  {display_path(pdf)}")
 
 
+@cli.command()
+@click.argument("review_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port to serve the pages on (0 picks a free one).")
+@reports_problems
+def preview(review_dir: Path, port: int) -> None:
+    """Show a review's pages in the browser while writing, rebuilt on every change.
+
+    Open the address it prints; each time a document, review.toml or a record file is saved,
+    the pages are rebuilt and the browser reloads. Served on this computer only (127.0.0.1).
+    Stop it with Ctrl+C.
+    """
+    from .preview import HOST
+    from .preview import preview as serve
+
+    click.echo(f"Previewing {display_path(review_dir)} at http://{HOST}:{port}/ "
+               "(this computer only); Ctrl+C stops it.")
+    serve(review_dir, port=port)
+
+
 _NEW_FIELDS = (
     ("agency", "Agency writing the review"),
     ("child", "Child's pseudonym (never the real name)"),

@@ -273,15 +273,16 @@ class TimelineDirective(ReviewDirective):
         review = self.review_with_records()
         if review is None:
             return []
-        from .chronologies import draw
+        from .chronologies import draw, drawing_key
 
         kind = self.options.get("kind", "timeline")
-        serial = self.env.new_serialno("casereview-figure")
-        # Drawn beside the doctrees, never into the review folder, which holds only sources.
-        png = Path(self.env.doctreedir) / "casereview-figures" / f"{self.env.docname}-{kind}-" \
-            f"{serial}.png"
         try:
-            draw(review, png, kind=kind)
+            # Drawn beside the doctrees, never into the review folder, which holds only
+            # sources; named by what it shows, so it is drawn again only when that changes.
+            png = Path(self.env.doctreedir) / "casereview-figures" / \
+                f"{kind}-{drawing_key(review, kind)}.png"
+            if not png.is_file():
+                draw(review, png, kind=kind)
         except CaseReviewError as exc:
             for problem in exc.problems:
                 logger.warning(str(problem), location=self.get_location(), type="casereview",

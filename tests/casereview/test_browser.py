@@ -166,3 +166,53 @@ def test_record_text_never_becomes_markup(visit):
     page = visit("?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
     assert page.page.eval_on_selector_all("table.chronology img", "images => images.length") == 0
     assert page.count().startswith("Showing 0 of")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_preview_shows_an_edit_in_the_open_page(browser, tmp_path):
+    """casereview preview serves on 127.0.0.1 and reloads the page when a document is saved."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.conftest import make_workspace
+
+    review = make_workspace(tmp_path)
+    port = free_port()
+    log = (tmp_path / "preview.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "casereview.cli", "preview", "reviews/case",
+                               "--port", str(port)], cwd=tmp_path, start_new_session=True,
+                              stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/management-review.html"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, \
+                    (tmp_path / "preview.log").read_text()
+                time.sleep(0.2)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        doc = review / "management-review.md"
+        doc.write_text(doc.read_text() + "\nA paragraph added while previewing.\n")
+        page.wait_for_function("document.body.textContent.includes("
+                               "'A paragraph added while previewing.')", timeout=60_000)
+        context.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()

@@ -45,8 +45,15 @@
     if (chosen.significance && d.significance !== chosen.significance) return false;
     if (chosen.kind && d.kind !== chosen.kind) return false;
     if (chosen.joint && d.joint !== "true") return false;
-    if (chosen.q && row.textContent.toLowerCase().indexOf(chosen.q) < 0) return false;
+    if (chosen.q && text(row).indexOf(chosen.q) < 0) return false;
     return true;
+  }
+
+  var texts = new WeakMap();  // each row's words, read once: the records do not change
+
+  function text(row) {
+    if (!texts.has(row)) texts.set(row, row.textContent.toLowerCase());
+    return texts.get(row);
   }
 
   function apply(box) {
@@ -58,11 +65,14 @@
     var shown = 0;
     events.forEach(function (row) {
       var keep = shows(row, chosen);
-      row.hidden = !keep;
+      if (row.hidden === keep) row.hidden = !keep;  // only rows that change are touched
       if (keep) shown += 1;
     });
     // "No agency contact" rows say something only about the whole chronology.
-    Array.prototype.forEach.call(gaps, function (row) { row.hidden = narrowed || chosen.sort === "agency"; });
+    Array.prototype.forEach.call(gaps, function (row) {
+      var hide = narrowed || chosen.sort === "agency";
+      if (row.hidden !== hide) row.hidden = hide;
+    });
     order(body, events, chosen.sort);
     var count = box.querySelector("[data-chronology-count]");
     if (count) {
@@ -75,7 +85,10 @@
     if (!body.dataset.original) {
       Array.prototype.forEach.call(body.rows, function (row, i) { row.dataset.place = i; });
       body.dataset.original = "1";
+      body.dataset.sorted = "date";
     }
+    if (body.dataset.sorted === (sort || "date")) return;  // already in that order
+    body.dataset.sorted = sort || "date";
     var rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (a, b) {
       if (sort === "agency" && a.dataset.agency !== b.dataset.agency) {
