@@ -89,14 +89,19 @@ def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = N
         read = _read_csv(path, table, encoding)
     elif suffix in (".xlsx", ".xlsm"):
         read = _read_xlsx(path, table, sheet)
+    elif suffix == ".docx":
+        read = _read_docx(path, table, vocabulary)
     elif suffix == ".xls":
         table.problem("format-unsupported", "old-style Excel workbooks (.xls) cannot be read.",
                       'Open it in Excel and save it as "Excel Workbook (.xlsx)" or as CSV.')
         return table
+    elif suffix == ".doc":
+        table.problem("format-unsupported", "old-style Word documents (.doc) cannot be read.",
+                      'Open it in Word and save it as "Word Document (.docx)".')
+        return table
     else:
         table.problem("format-unsupported", f'files of type "{suffix or "(none)"}" cannot be read.',
-                      "Send the chronology as .xlsx or .csv; a Word table can be pasted into Excel "
-                      "and saved as .xlsx.")
+                      "Send the chronology as .xlsx, .csv or a table in a Word document (.docx).")
         return table
     if read is None:
         return table
@@ -393,6 +398,38 @@ def _workbook_cell(cell, formula, row: int, position: int, table: RawTable) -> s
                                                              for c in "dy"):
         return "00/01/1900"  # Excel's day 0, which a date cell holding 0 shows
     return _cell_text(value)
+
+
+def _read_docx(path: Path, table: RawTable,
+               vocabulary: Callable[[str], str | None]) -> tuple[pd.DataFrame, None] | None:
+    """The chronology table of a Word document, the form many agencies keep it in: the first
+    table with a heading row (a title-block table often comes before it). Problems name the
+    table, as in "police.docx table 2:5:Date", with its rows numbered as Word shows them."""
+    import docx  # imported here, as openpyxl is: only reviews with Word files need it
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        tables = docx.Document(str(path)).tables
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
+        table.problem("docx-unreadable", "this is not a Word document, though its name ends "
+                      ".docx.", 'Open it in Word and save it as "Word Document (.docx)".')
+        return None
+    found = [[[cell.text for cell in row.cells] for row in t.rows] for t in tables]
+    for number, rows in enumerate(found, start=1):
+        if any(len({vocabulary(c) for c in row if c.strip()} - {None}) >= 2
+               for row in rows[:_HEADING_SEARCH_ROWS]):
+            if len(found) > 1:
+                table.name = f"{table.name} table {number}"
+            width = max(map(len, rows))
+            return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object), None
+    if not found:
+        table.problem("docx-no-table", "the document has no table.", "Put the chronology in a "
+                      "Word table, one row per event under a heading row, or send it as .xlsx.")
+    else:
+        table.problem("headings-missing", f"none of the document's {len(found)} tables has a "
+                      "heading row.", 'The table\'s first row should name the columns, such as '
+                      '"Date", "Source of information" and "Event".')
+    return None
 
 
 def _split_headings(cells: pd.DataFrame, lengths: np.ndarray | None,

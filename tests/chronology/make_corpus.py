@@ -28,6 +28,22 @@ def workbook(name: str, rows: list[list], *, before=None) -> None:
     book.save(CORPUS / name)
 
 
+def word(name: str, first: list | None, second: list | None) -> None:
+    """A Word document holding a title-block table (``first``, may be empty) and then the
+    chronology table (``second``); None for a document with no table at all."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Chronology", level=1)
+    for rows in (first, second):
+        if rows:
+            grid = document.add_table(rows=len(rows), cols=len(rows[0]))
+            for cells, values in zip(grid.rows, rows, strict=True):
+                for cell, value in zip(cells.cells, values, strict=True):
+                    cell.text = value
+    document.save(CORPUS / name)
+
+
 def hidden_first_sheet(book, sheet) -> None:
     notes = book.create_sheet("Lookup", 0)
     notes.append(["Code", "Meaning"])
@@ -75,6 +91,14 @@ def main() -> None:
     workbook("cell-error.xlsx", [], before=error_cell)
     workbook("cell-numbers.xlsx", [HEADINGS, [1.0, dt.date(2015, 1, 5), 0.5, "Log", 3.25],
                                    [2.5, dt.datetime(2015, 1, 6), None, True, "Visit."]])
+
+    word("word-table.docx", [], [HEADINGS, ["1", "05/01/2015", "", "Case notes", "Home visit."],
+                                 ["2", "31/02/2015", "", "Case notes", "Letter sent."]])
+    word("word-title-then-table.docx", [["Agency", "Police"], ["Child", "Child T"]],
+         [["Police chronology", "", "", "", ""], HEADINGS,
+          ["1", "05/01/2015", "25:00", "Log", "Call."]])
+    word("word-no-table.docx", None, None)
+    (CORPUS / "word-not-a-document.docx").write_text("Ref,Date,Event\n1,05/01/2015,Call\n")
 
     # An encrypted workbook is an OLE compound file holding an "EncryptedPackage" stream.
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
