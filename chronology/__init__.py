@@ -1,6 +1,6 @@
 """The chronology engine: agency records in, one checked and merged chronology out.
 
-Read agency CSV/XLSX -> validate -> normalise -> merge -> filter -> render/plot. Nothing here
+Read agency CSV/XLSX/DOCX -> validate -> normalise -> merge -> filter -> render/plot. Nothing here
 knows about Sphinx or reviews; casereview builds on it.
 """
 
