@@ -7,6 +7,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -50,17 +51,32 @@ LIMITED = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
 from casereview.cli import main
-sys.argv = ["casereview", "chronology", "check", sys.argv[1]]
+sys.argv = ["casereview", *sys.argv[1:]]
 main()
 """
 
 
-def test_a_sheet_whose_size_reaches_the_last_cell_is_refused_within_a_memory_limit():
+@pytest.mark.parametrize("command", [["chronology", "check", "reviews/case/records/far.xlsx"],
+                                     ["chronology", "check", "reviews/case"],
+                                     ["chronology", "merge", "reviews/case", "-o", "out.csv"],
+                                     ["check", "reviews/case"],
+                                     ["build", "reviews/case", "--no-pdf"]],
+                         ids=lambda c: " ".join(c[:2]))
+def test_a_sheet_whose_size_reaches_the_last_cell_is_refused_within_a_memory_limit(tmp_path,
+                                                                                  command):
     """One value in XFD1048576 once made the reader build every empty cell (24 GB)."""
+    import shutil
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-c", LIMITED, "sheet-far-cell.xlsx"], cwd=CORPUS,
+    from tests.conftest import make_workspace
+
+    review = make_workspace(tmp_path)
+    shutil.copy(CORPUS / "sheet-far-cell.xlsx", review / "records" / "far.xlsx")
+    toml = review / "review.toml"
+    toml.write_text(toml.read_text().replace('file = "records/probation.csv"',
+                                             'file = "records/far.xlsx"'))
+    result = subprocess.run([sys.executable, "-c", LIMITED, *command], cwd=tmp_path,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
