@@ -260,8 +260,9 @@ def _read_xlsx(path: Path, table: RawTable,
                sheet: str | None) -> tuple[pd.DataFrame, None] | None:
     import openpyxl  # imported here: most reviews are CSV only and openpyxl is slow to import
 
-    if path.read_bytes()[:8] == _COMPOUND_FILE:
-        if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
+    data = path.read_bytes()
+    if data.startswith(_COMPOUND_FILE):
+        if "EncryptedPackage".encode("utf-16-le") in data:
             table.problem("xlsx-encrypted", "the workbook is protected with a password, so it "
                           "cannot be read.", "Open it in Excel, remove the password (File > "
                           "Info > Protect Workbook > Encrypt with Password, then clear it) and "
@@ -272,6 +273,8 @@ def _read_xlsx(path: Path, table: RawTable,
                           '(.xlsx)".')
         return None
     try:
+        # Read twice: for the values Excel last worked out, and for the formulas, so that a
+        # formula with no value is reported instead of read as an empty cell.
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except zipfile.BadZipFile:
