@@ -204,10 +204,9 @@ _LEAK_HINT = "Use its pseudonym ({person} role) or remove it."
 
 
 def readable(text: str) -> str:
-    """Text as a reader meets it: words broken across lines joined, quotes and spaces plain."""
-    text = text.replace("\u00ad", "").replace("’", "'").replace("\u00a0", " ")
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # hyphenated at a line end
-    return text
+    """Text as a reader meets it: a word hyphenated at the end of a line ("Jo-" then "anne")
+    joined again. Everything else a reader passes over is dropped by :func:`folded`."""
+    return re.sub(r"(\w)[-\u00ad]\s*\n\s*(\w)", r"\1\2", text)
 
 
 def _scan(text: str, secrets: list[Secret]) -> list[Secret]:
