@@ -31,8 +31,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def example(session: nox.Session) -> None:
-    """Build the example review to _build/example (HTML and PDF)."""
+    """Build the example case to _build/example (HTML and PDF), after signing off its agencies'
+    reviews with throwaway keys and receiving the police's as a package."""
     install(session)
+    session.run("python", "reviews/prepare_example.py", "_build/example-keys")
     session.run("casereview", "build", "reviews/example", *session.posargs)
 
 
@@ -47,6 +49,7 @@ def docs(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build the example review (both editions), the action register and the user guide."""
     install(session, "docs")
+    session.run("python", "reviews/prepare_example.py", "_build/example-keys")
     session.run("casereview", "build", "reviews/example")
     session.run("casereview", "build", "reviews/example", "--edition", "public")
     session.run("casereview", "actions", "report")

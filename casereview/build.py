@@ -22,7 +22,8 @@ from pathlib import Path
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
 from .chronologies import checked_chronology
-from .model import Review, find_workspace, load_review
+from .model import Review, case_of, find_workspace, load_review
+from .receiving import agency_paragraphs
 from .publish import LeakError
 from .publish import guard as leak_guard
 from .scaffold import placeholders
@@ -55,8 +56,13 @@ EDITIONS = ("restricted", "public")
 
 
 def default_outdir(review_dir: Path, edition: str = "restricted") -> Path:
-    name = Path(review_dir).resolve().name
-    return Path("_build") / (name if edition == "restricted" else f"{name}-{edition}")
+    """``_build/`` at the workspace root, whichever folder the command is run from: the case's
+    name for its panel documents, the case's and the agency's for an agency review in it."""
+    review_dir = Path(review_dir).resolve()
+    case = case_of(review_dir)
+    name = f"{case.name}-{review_dir.name}" if case else review_dir.name
+    outdir = find_workspace(review_dir) / "_build"
+    return outdir / (name if edition == "restricted" else f"{name}-{edition}")
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -88,9 +94,11 @@ def _sphinx_problems(text: str) -> list[Problem]:
 def _run_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
                 doctrees: Path, *, fresh: bool, final: bool = False, draft: bool = True,
                 edition: str = "restricted", signoff: dict | None = None) -> None:
+    cited = agency_paragraphs(review.case) if review.level == "case" else {}
     run_sphinx(review.root, workspace, builder, outdir, doctrees, fresh=fresh,
                overrides={"casereview_final": final, "casereview_draft": draft,
-                          "casereview_edition": edition, "casereview_signoff": signoff or {}})
+                          "casereview_edition": edition, "casereview_signoff": signoff or {},
+                          "casereview_agency_paragraphs": cited})
 
 
 def run_sphinx(srcdir: Path, workspace: Path, builder: str, outdir: Path, doctrees: Path, *,

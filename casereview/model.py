@@ -20,7 +20,20 @@ from chronology.reading import detect_encoding
 from chronology.records import Source, agency_code
 
 REVIEW_FILE = "review.toml"
+CASE_FILE = "case.toml"
+#: Inside a case folder: the agencies' management reviews written in the board's own workspace,
+#: and the signed packages received from agencies that work in their own.
+AGENCIES_FOLDER = "agencies"
+RECEIVED_FOLDER = "received"
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+#: The paragraph numbers of a build's numbered documents, written beside its HTML: a sign-off
+#: records them so the panel can cite a signed review's paragraphs.
+PARAGRAPHS_FILE = "_paragraphs.json"
+MANAGEMENT_REVIEW = "management review"
+CHRONOLOGY_ONLY = "chronology only"
+#: What an agency review takes from its case rather than stating again (source 002, 8.5: the
+#: panel sets the child, the period and the terms for every agency alike).
+INHERITED = ("child", "panel", "period", "people", "timescales", "publication")
 
 
 class ConfigError(InputError):
@@ -81,6 +94,13 @@ class Review:
     restricted_names: str = "pseudonyms"
     unkeyed_signoff: bool = False
     warnings: list[Problem] = field(default_factory=list)
+    #: "agency" for an agency's management review; "case" for the panel's documents of a case.
+    level: str = "agency"
+    #: The case this review belongs to (None for an agency working in its own workspace).
+    case: Case | None = None
+    #: What this review took from case.toml, fingerprinted at sign-off in place of the file, so
+    #: the panel editing its own part of case.toml never voids an agency's sign-off.
+    inherited: dict = field(default_factory=dict)
 
     @cached_property
     def register(self):
@@ -95,6 +115,85 @@ class Review:
     @property
     def period(self) -> tuple[date, date]:
         return self.period_start, self.period_end
+
+
+@dataclass(frozen=True)
+class PanelMember:
+    name: str
+    role: str
+    independence: str = ""
+
+
+@dataclass(frozen=True)
+class RequestedAgency:
+    """An agency the panel asked for a management review, or for its chronology only."""
+
+    name: str
+    code: str
+    kind: str = MANAGEMENT_REVIEW
+    due: date | None = None
+    folder: str = ""
+
+
+@dataclass
+class Case:
+    """The serious case review itself, as the board commissions it and the panel owns it."""
+
+    root: Path
+    title: str
+    child: str
+    board: str
+    panel: str
+    commissioned: date
+    period_start: date
+    period_end: date
+    chair: Person
+    members: list[PanelMember] = field(default_factory=list)
+    agencies: list[RequestedAgency] = field(default_factory=list)
+    terms_of_reference: str = ""
+    version: str = "0.1"
+    marking: str = DEFAULT_MARKING
+    months: int = 6
+    panel_deadline: date | None = None
+    incident: date | None = None
+    milestones: dict[str, date] = field(default_factory=dict)
+    people: list[dict] = field(default_factory=list)
+    public_marking: str = ""
+    restricted_names: str = "pseudonyms"
+    documents: list[Document] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    gap_days: int = 60
+    unkeyed_signoff: bool = False
+    trust_roots: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def agency(self, name: str) -> RequestedAgency | None:
+        folded = " ".join(name.split()).casefold()
+        return next((a for a in self.agencies if " ".join(a.name.split()).casefold() == folded),
+                    None)
+
+    def review_folder(self, agency: RequestedAgency) -> Path:
+        """Where the agency's review is kept when it is written in the board's workspace."""
+        return self.root / AGENCIES_FOLDER / agency.folder
+
+    def received_folder(self, agency: RequestedAgency) -> Path:
+        return self.root / RECEIVED_FOLDER / agency.folder
+
+    def given_to(self, agency_name: str) -> dict[str, Any]:
+        """What an agency's review takes from the case: the same child, period, people register,
+        publication rules and timescales for every agency, and its own deadline."""
+        entry = self.agency(agency_name)
+        return {
+            "child": self.child,
+            "panel": f"{self.board}, {self.panel}",
+            "requested": self.commissioned,
+            "period": {"start": self.period_start, "end": self.period_end},
+            "timescales": {"months": self.months, "incident": self.incident,
+                           **({"panel_deadline": entry.due} if entry and entry.due else {})},
+            "publication": {"public_marking": self.public_marking,
+                            "restricted_names": self.restricted_names},
+            "people": self.people,
+        }
 
 
 # Each key: (kind, required, what it is, example line). The descriptions go into messages.
@@ -192,7 +291,9 @@ _TYPE_NAMES = {str: "text in double quotes", date: "a date such as 2016-09-12 (n
 
 
 class _Checker:
-    def __init__(self, path: Path, text: str, base: Path | None):
+    def __init__(self, path: Path, text: str, base: Path | None,
+                 known_tables: set[str] | None = None):
+        self.known_tables = _KNOWN_TABLES if known_tables is None else known_tables
         self.name = display_path(path, base)
         self.lines = text.splitlines()
         self.problems: list[Problem] = []
@@ -250,16 +351,72 @@ class _Checker:
                 continue
             found[key] = value
         for key in data:
-            if key in spec or (table is None and key in _KNOWN_TABLES):
+            if key in spec or (table is None and key in self.known_tables):
                 continue
             if table is not None or not isinstance(data[key], dict | list):
                 self.add("key-unknown", key, f'"{key}" is not a setting casereview knows{where}.',
                          _did_you_mean(key, spec), table=table, nth=nth,
-                         severity=Severity.ERROR if table == "people" else Severity.WARNING)
+                         severity=Severity.ERROR if table in ("people", "agencies") else
+                         Severity.WARNING)
         return found
 
 
 _KNOWN_TABLES = {*_TABLES, "documents", "records", "people"}
+
+# case.toml: the serious case review as the board commissions it and the panel owns it.
+_CASE_TOP_KEYS: dict[str, tuple[type, bool, str, str]] = {
+    "title": (str, True, "the case review's title", 'title = "Serious case review: Child P"'),
+    "child": (str, True, "the child's pseudonym", 'child = "Child P"'),
+    "board": (str, True, "the safeguarding children board that commissions the review",
+              'board = "Northshire Safeguarding Children Board"'),
+    "panel": (str, True, "the review panel", 'panel = "Serious Case Review Panel"'),
+    "commissioned": (date, True, "the date the board commissioned the review",
+                     "commissioned = 2016-07-15"),
+    "terms_of_reference": (str, False, "the terms of reference", 'terms_of_reference = "..."'),
+    "version": (str, False, "the version of the panel's drafts", 'version = "0.2"'),
+    "marking": (str, False, "the protective marking", 'marking = "OFFICIAL-SENSITIVE"'),
+}
+_CASE_TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
+    "period": _TABLES["period"],
+    "panel_chair": {
+        "name": (str, True, "the panel chair's name", 'name = "Ruth Adeyemi"'),
+        "role": (str, True, "the panel chair's role", 'role = "Independent chair"'),
+    },
+    "publication": _TABLES["publication"],
+    "chronology": _TABLES["chronology"],
+    "signoff": {
+        **_TABLES["signoff"],
+        "trust_roots": (list, False, "the certificates the panel trusts for agencies' "
+                        "signatures, relative to the case folder",
+                        'trust_roots = ["trust/probation.pem"]'),
+    },
+    "timescales": {
+        "months": _TABLES["timescales"]["months"],
+        "panel_deadline": (date, False, "the panel's deadline for the overview report",
+                           "panel_deadline = 2016-12-16"),
+        "incident": _TABLES["timescales"]["incident"],
+    },
+    "milestones": _TABLES["milestones"],
+}
+_PANEL_MEMBER_KEYS = {
+    "name": (str, True, "the member's name", 'name = "Priya Natarajan"'),
+    "role": (str, True, "the member's role and agency", 'role = "Designated nurse, CCG"'),
+    "independence": (str, False, "how the member stands apart from the line management of "
+                     "anyone involved", 'independence = "No line management of staff involved."'),
+}
+_AGENCY_KEYS = {
+    "name": (str, True, "the agency's name, as its review gives it",
+             'name = "Northshire Police"'),
+    "code": (str, True, "the agency's code for event IDs", 'code = "POL"'),
+    "kind": (str, False, f'"{MANAGEMENT_REVIEW}" or "{CHRONOLOGY_ONLY}"',
+             f'kind = "{MANAGEMENT_REVIEW}"'),
+    "due": (date, False, "the date the panel needs the agency's review or chronology by",
+            "due = 2016-09-30"),
+    "folder": (str, False, "the folder of its review under agencies/ and received/",
+               'folder = "police"'),
+}
+_CASE_KNOWN_TABLES = {*_CASE_TABLES, "documents", "records", "people", "panel_members",
+                      "agencies"}
 
 
 def _did_you_mean(key: str, spec: dict) -> str:
@@ -289,10 +446,9 @@ def find_review_file(root: Path) -> Path:
     return path
 
 
-def load_review(root: Path | str, *, base: Path | None = None) -> Review:
-    """Read and check a review folder's review.toml. Raises :class:`ConfigError` on any error."""
-    root = Path(root)
-    path = find_review_file(root)
+def _read_settings(path: Path, base: Path | None,
+                   known_tables: set[str] | None = None) -> tuple[_Checker, dict[str, Any]]:
+    """A settings file's text and values; an unreadable file raises :class:`ConfigError`."""
     data = path.read_bytes()
     try:
         # Notepad saves as "ANSI" (Windows-1252) or "Unicode" (UTF-16) as readily as UTF-8.
@@ -303,15 +459,21 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
                                    f"line {line} cannot be read).", display_path(path, base),
                                    line, hint="Open it in Notepad and save it again with the "
                                    "encoding UTF-8.")]) from None
-    checker = _Checker(path, text, base)
+    checker = _Checker(path, text, base, known_tables)
     try:
-        data = tomllib.loads(text)
+        return checker, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([_syntax_problem(exc, checker)]) from None
 
-    top = checker.values(data, _TOP_KEYS)
+
+def _tables(data: dict[str, Any], specs: dict[str, dict], checker: _Checker,
+            given: dict[str, dict] | None = None) -> dict[str, dict[str, Any]]:
+    """Each [table]'s checked values; ``given`` holds tables taken from the case instead."""
     tables: dict[str, dict[str, Any]] = {}
-    for name, spec in _TABLES.items():
+    for name, spec in specs.items():
+        if given and name in given:
+            tables[name] = given[name]
+            continue
         section = data.get(name, {})
         if not isinstance(section, dict):
             checker.add("key-type", name, f'"{name}" should be a table ([{name}]).')
@@ -323,13 +485,11 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
             tables[name] = {}
             continue
         tables[name] = checker.values(section, spec, table=name)
+    return tables
 
-    known = set(_TOP_KEYS) | _KNOWN_TABLES
-    for key, value in data.items():
-        if key not in known and isinstance(value, dict | list):
-            checker.add("key-unknown", key, f'"{key}" is not a setting casereview knows.',
-                        "Check the spelling, or remove it.", severity=Severity.WARNING)
 
+def _documents(data: dict[str, Any], root: Path, base: Path | None, checker: _Checker,
+               example: str) -> list[Document]:
     documents = []
     for nth, entry in enumerate(_array(data, "documents", checker)):
         values = checker.values(entry, _DOCUMENT_KEYS, table="documents", nth=nth,
@@ -345,10 +505,13 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
                                           values.get("public", False)))
     if "documents" not in data:
         checker.add("key-missing", "documents", "no [[documents]] are listed.",
-                    'Add [[documents]] with source = "management-review.md" and a title.')
+                    f'Add [[documents]] with source = "{example}" and a title.')
+    return documents
 
+
+def _sources(data: dict[str, Any], root: Path, base: Path | None, checker: _Checker,
+             coded: dict[str, tuple[str, int]]) -> list[Source]:
     sources = []
-    coded: dict[str, tuple[str, int]] = {}  # each code in use: its agency and entry
     for nth, entry in enumerate(_array(data, "records", checker)):
         values = checker.values(entry, _RECORD_KEYS, table="records", nth=nth,
                                 label=f"records, entry {nth + 1}")
@@ -363,7 +526,10 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
                                   code=code,
                                   encoding=values.get("encoding"), sheet=values.get("sheet"),
                                   columns=values.get("columns", {}), source=values.get("source")))
+    return sources
 
+
+def _people(data: dict[str, Any], checker: _Checker) -> list[dict]:
     people = []
     roles: set[str] = set()
     for nth, entry in enumerate(_array(data, "people", checker)):
@@ -378,17 +544,20 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
                 checker.add("key-empty", key, f'"{key}" has an empty entry.',
                             "Remove it, or fill it in.", table="people", nth=nth)
         people.append(values)
+    return people
+
+
+def _ranges(tables: dict[str, dict[str, Any]], checker: _Checker) -> None:
+    """Values of the right type that still cannot be meant."""
     restricted = tables["publication"].get("restricted_names", "pseudonyms")
     if restricted not in ("names", "pseudonyms"):
         checker.add("key-range", "restricted_names", f'"{restricted}" is not "names" or '
                     '"pseudonyms".', 'Write restricted_names = "pseudonyms" or "names".',
                     table="publication")
-
     period = tables.get("period", {})
     if "start" in period and "end" in period and period["end"] < period["start"]:
         checker.add("period-reversed", "end", "the period ends before it starts.",
                     "Check [period] start and end.", table="period")
-
     gap_days = tables["chronology"].get("gap_days", 60)
     if gap_days < 1:
         checker.add("key-range", "gap_days", f"{gap_days} days is not a gap: it must be at least "
@@ -399,6 +568,67 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         checker.add("key-range", "months", f"{months} months is not a period a review can have.",
                     "Use 6 (national guidance) or 4 (older local procedures).",
                     table="timescales")
+
+
+def _unknown_tables(data: dict[str, Any], known: set[str], checker: _Checker) -> None:
+    for key, value in data.items():
+        if key not in known and isinstance(value, dict | list):
+            checker.add("key-unknown", key, f'"{key}" is not a setting casereview knows.',
+                        "Check the spelling, or remove it.", severity=Severity.WARNING)
+
+
+def case_of(root: Path) -> Path | None:
+    """The case folder an agency review in ``root`` belongs to: reviews kept in the board's
+    workspace live in the case's agencies/ folder."""
+    root = Path(root).resolve()
+    if root.parent.name == AGENCIES_FOLDER and (root.parent.parent / CASE_FILE).is_file():
+        return root.parent.parent
+    return None
+
+
+def load_review(root: Path | str, *, base: Path | None = None) -> Review:
+    """Read and check a review folder's review.toml (an agency's management review), or a case
+    folder's case.toml (the panel's documents of the case). Raises :class:`ConfigError` on any
+    error."""
+    root = Path(root)
+    if not (root / REVIEW_FILE).is_file() and (root / CASE_FILE).is_file():
+        return _case_review(load_case(root, base=base), base)
+    path = find_review_file(root)
+    checker, data = _read_settings(path, base)
+    case_root = case_of(root)
+    case = load_case(case_root, base=base) if case_root else None
+    given: dict[str, dict] = {}
+    inherited: dict[str, Any] = {}
+    if case is not None:
+        for key in INHERITED:
+            if key in data:
+                checker.add("key-inherited", key, f'"{key}" is set by the case ({CASE_FILE}), '
+                            "which every agency's review of it shares; the value here is not "
+                            "used.", f"Remove it from {REVIEW_FILE}; the panel changes it in "
+                            f"{CASE_FILE}.", severity=Severity.WARNING)
+        inherited = case.given_to(data.get("agency", ""))
+        given = {"period": inherited["period"], "timescales": inherited["timescales"],
+                 "publication": inherited["publication"]}
+        data = {**data, "child": inherited["child"], "panel": inherited["panel"],
+                "people": inherited["people"]}
+        data.setdefault("requested", inherited["requested"])
+        data.setdefault("marking", case.marking)
+        if "agency" in data and case.agency(data["agency"]) is None:
+            asked = ", ".join(f'"{a.name}"' for a in case.agencies
+                              if a.kind == MANAGEMENT_REVIEW) or "none"
+            checker.add("agency-not-requested", "agency", f'the case does not ask "{data["agency"]}"'
+                        f" for a management review; it asks {asked}.", "Write the agency's name "
+                        f"as the case's [[agencies]] gives it, or ask the panel to add it to "
+                        f"{CASE_FILE}.")
+
+    top = checker.values(data, _TOP_KEYS)
+    tables = _tables(data, _TABLES, checker, given)
+    _unknown_tables(data, set(_TOP_KEYS) | _KNOWN_TABLES, checker)
+    documents = _documents(data, root, base, checker, "management-review.md")
+    coded: dict[str, tuple[str, int]] = {}  # each code in use: its agency and entry
+    sources = _sources(data, root, base, checker, coded)
+    people = case.people if case is not None else _people(data, checker)
+    _ranges(tables, checker)
     practitioners = top.get("case_practitioners", [])
     if not all(isinstance(p, str) for p in practitioners):
         checker.add("key-type", "case_practitioners", '"case_practitioners" should be a list of '
@@ -408,6 +638,8 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
 
     reviewer = tables["reviewer"]
     chief = tables["chief_officer"]
+    period = tables["period"]
+    terms = top.get("terms_of_reference", "") or (case.terms_of_reference if case else "")
     return Review(
         root=root,
         title=top["title"],
@@ -419,29 +651,132 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
         period_end=period["end"],
         reviewer=Person(reviewer["name"], reviewer["role"]),
         chief_officer=Person(chief["name"], chief["role"]),
-        terms_of_reference=top.get("terms_of_reference", ""),
+        terms_of_reference=terms,
         independence=reviewer.get("independence", ""),
         version=top.get("version", "0.1"),
         marking=top.get("marking", DEFAULT_MARKING),
         records_secured=top.get("records_secured"),
         documents=documents,
         sources=sources,
-        gap_days=gap_days,
+        gap_days=tables["chronology"].get("gap_days", 60),
         case_practitioners=list(practitioners),
-        months=months,
+        months=tables["timescales"].get("months", 6),
         panel_deadline=tables["timescales"].get("panel_deadline"),
         incident=tables["timescales"].get("incident"),
         milestones=dict(tables["milestones"]),
         people=people,
         public_marking=tables["publication"].get("public_marking", ""),
-        restricted_names=restricted,
+        restricted_names=tables["publication"].get("restricted_names", "pseudonyms"),
         unkeyed_signoff=tables["signoff"].get("unkeyed_signoff", False),
         warnings=checker.problems,
+        case=case,
+        inherited=inherited,
     )
 
 
+def load_case(root: Path | str, *, base: Path | None = None) -> Case:
+    """Read and check a case folder's case.toml. Raises :class:`ConfigError` on any error."""
+    root = Path(root)
+    path = root / CASE_FILE
+    if not path.is_file():
+        raise ConfigError([Problem("case-missing", f"there is no {CASE_FILE} in this folder.",
+                                   display_path(root, base), hint="Give the folder of a case, "
+                                   "such as reviews/example, or create one with casereview new "
+                                   "case.")])
+    checker, data = _read_settings(path, base, _CASE_KNOWN_TABLES)
+    top = checker.values(data, _CASE_TOP_KEYS)
+    tables = _tables(data, _CASE_TABLES, checker)
+    _unknown_tables(data, set(_CASE_TOP_KEYS) | _CASE_KNOWN_TABLES, checker)
+    documents = _documents(data, root, base, checker, "overview-report.md")
+    members = [PanelMember(v["name"], v["role"], v.get("independence", ""))
+               for nth, entry in enumerate(_array(data, "panel_members", checker))
+               if {"name", "role"} <= (v := checker.values(
+                   entry, _PANEL_MEMBER_KEYS, table="panel_members", nth=nth,
+                   label=f"panel_members, entry {nth + 1}")).keys()]
+    agencies: list[RequestedAgency] = []
+    coded: dict[str, tuple[str, int]] = {}
+    for nth, entry in enumerate(_array(data, "agencies", checker)):
+        values = checker.values(entry, _AGENCY_KEYS, table="agencies", nth=nth,
+                                label=f"agencies, entry {nth + 1}")
+        kind = values.get("kind", MANAGEMENT_REVIEW)
+        if kind not in (MANAGEMENT_REVIEW, CHRONOLOGY_ONLY):
+            checker.add("key-range", "kind", f'"{kind}" is not a kind of request the panel '
+                        "makes.", f'Write kind = "{MANAGEMENT_REVIEW}" or kind = '
+                        f'"{CHRONOLOGY_ONLY}".', table="agencies", nth=nth)
+        if {"name", "code"} <= values.keys():
+            code = _checked_code({"agency": values["name"], "code": values["code"]}, coded,
+                                 checker, nth, table="agencies")
+            folder = values.get("folder") or re.sub(r"[^a-z0-9]+", "-",
+                                                    values["name"].lower()).strip("-")
+            agencies.append(RequestedAgency(values["name"], code, kind, values.get("due"),
+                                            folder))
+    # Records the panel holds itself: the chronologies of agencies asked for nothing more.
+    sources = _sources(data, root, base, checker, {})
+    people = _people(data, checker)
+    _ranges(tables, checker)
+    trust = tables["signoff"].get("trust_roots", [])
+    for written in trust:
+        if not isinstance(written, str) or not (root / written).is_file():
+            checker.add("file-missing", "trust_roots", f'the trusted certificate "{written}" does '
+                        f"not exist in {display_path(root, base)}.", "Check the file name, or "
+                        "remove it from the list.", table="signoff")
+    if any(p.is_error for p in checker.problems):
+        raise ConfigError(checker.problems)
+    period, chair, timescales = tables["period"], tables["panel_chair"], tables["timescales"]
+    return Case(
+        root=root, title=top["title"], child=top["child"], board=top["board"],
+        panel=top["panel"], commissioned=top["commissioned"], period_start=period["start"],
+        period_end=period["end"], chair=Person(chair["name"], chair["role"]), members=members,
+        agencies=agencies, terms_of_reference=top.get("terms_of_reference", ""),
+        version=top.get("version", "0.1"), marking=top.get("marking", DEFAULT_MARKING),
+        months=timescales.get("months", 6), panel_deadline=timescales.get("panel_deadline"),
+        incident=timescales.get("incident"), milestones=dict(tables["milestones"]),
+        people=people, public_marking=tables["publication"].get("public_marking", ""),
+        restricted_names=tables["publication"].get("restricted_names", "pseudonyms"),
+        documents=documents, sources=sources,
+        gap_days=tables["chronology"].get("gap_days", 60),
+        unkeyed_signoff=tables["signoff"].get("unkeyed_signoff", False),
+        trust_roots=[root / t for t in trust], warnings=checker.problems)
+
+
+def receipts(folder: Path) -> list[Path]:
+    """The packages received from one agency, oldest first (each in its own numbered folder)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+RECEIVED_CHRONOLOGY = "chronology.xlsx"
+
+
+def _case_review(case: Case, base: Path | None) -> Review:
+    """The panel's documents of a case, built and signed off as a review of their own: its
+    chronology is the composite of every agency's (source 002, 8.9)."""
+    sources = []
+    for agency in case.agencies:
+        if agency.kind != MANAGEMENT_REVIEW:
+            continue
+        if (case.review_folder(agency) / REVIEW_FILE).is_file():
+            sources += load_review(case.review_folder(agency), base=base).sources
+        elif received := receipts(case.received_folder(agency)):
+            # The agency's records stay with the agency: the panel has its merged chronology.
+            sources.append(Source(path=received[-1] / RECEIVED_CHRONOLOGY, agency=agency.name,
+                                  code=agency.code, sheet="Chronology"))
+    sources += case.sources
+    return Review(
+        root=case.root, title=case.title, agency=case.panel, child=case.child,
+        panel=case.board, requested=case.commissioned, period_start=case.period_start,
+        period_end=case.period_end, reviewer=case.chair, chief_officer=case.chair,
+        terms_of_reference=case.terms_of_reference, version=case.version, marking=case.marking,
+        documents=case.documents, sources=sources, gap_days=case.gap_days, months=case.months,
+        panel_deadline=case.panel_deadline, incident=case.incident,
+        milestones=case.milestones, people=case.people, public_marking=case.public_marking,
+        restricted_names=case.restricted_names, unkeyed_signoff=case.unkeyed_signoff,
+        warnings=case.warnings, level="case", case=case)
+
+
 def _checked_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], checker: _Checker,
-                  nth: int) -> str:
+                  nth: int, table: str = "records") -> str:
     """The records file's code, given or made from the agency's name. It begins each of its
     event IDs (POL-007), so it must be plain letters and digits, and no two files may share one:
     their events would share IDs."""
@@ -452,7 +787,7 @@ def _checked_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], che
         checker.add("code-invalid", key, f'the code "{code}" can hold only letters and digits: it '
                     f"begins every event ID of {values['agency']}, as in {code}-007.",
                     'Write it as letters and digits only, such as code = "POL".',
-                    table="records", nth=nth)
+                    table=table, nth=nth)
         return code
     first, first_nth = coded.setdefault(code.casefold(), (values["agency"], nth))
     if first_nth != nth:
@@ -461,7 +796,7 @@ def _checked_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], che
                     f"of {first} (entry {first_nth + 1}), so events in both files would share "
                     f"IDs such as {code}-001.",
                     'Give each [[records]] entry a code of its own, such as code = "POL" for '
-                    'police and code = "PRB" for probation.', table="records", nth=nth)
+                    'police and code = "PRB" for probation.', table=table, nth=nth)
     return code
 
 
@@ -487,6 +822,10 @@ _ENTRY_EXAMPLES = {
                  'title = "Management review" below it',
     "records": '[[records]] on a line of its own, then agency = "Northshire Police" and '
                'file = "records/police.csv" below it',
+    "panel_members": '[[panel_members]] on a line of its own, then name = "Priya Natarajan" '
+                     'and role = "Designated nurse" below it',
+    "agencies": '[[agencies]] on a line of its own, then name = "Northshire Police" and '
+                'code = "POL" below it',
     "people": '[[people]] on a line of its own, then role = "mother" and publish_as = "Mother" '
               "below it",
 }

@@ -8,10 +8,15 @@ does not exist is a build warning, so the build fails rather than print a dangli
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
+
+from .model import PARAGRAPHS_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +71,37 @@ class ParaRole(SphinxRole):
         return [node], []
 
 
+def _agency_citation(app, node) -> bool:
+    """``{para}`probation:key-points``` in the panel's documents -> "Northshire Probation Service
+    management review, paragraph 3.4", from the paragraph numbers the agency's signed-off review
+    carries. Returns False when the target names no agency."""
+    folder, _, label = node["target"].partition(":")
+    agencies = app.config.casereview_agency_paragraphs or {}
+    if not label or folder not in agencies:
+        if label:
+            known = ", ".join(sorted(agencies)) or "none is signed off or received yet"
+            logger.warning(f'the citation "{node["target"]}" names no agency review the panel '
+                           f'holds signed off (agencies: {known})', location=node,
+                           type="casereview", subtype="para-agency-unknown")
+            node.replace_self(nodes.Text(f"paragraph [{node['target']}]"))
+            return True
+        return False
+    agency = agencies[folder]
+    number = next((numbers[key] for numbers in agency["paragraphs"].values()
+                   for key in (label, nodes.make_id(label)) if key in numbers), None)
+    if number is None:
+        logger.warning(f'the signed-off review of {agency["agency"]} has no paragraph labelled '
+                       f'"{label}"', location=node, type="casereview", subtype="para-missing")
+        number = f"[{label}]"
+    node.replace_self(nodes.Text(f"{agency['agency']} management review, paragraph {number}"))
+    return True
+
+
 def resolve_citations(app, doctree, docname) -> None:
     for node in list(doctree.findall(para_reference)):
         target = node["target"]
+        if ":" in target and _agency_citation(app, node):
+            continue
         found = None
         for document, numbers in app.env.casereview_paragraphs.items():
             key = nodes.make_id(target) if target not in numbers else target
@@ -91,6 +124,16 @@ def resolve_citations(app, doctree, docname) -> None:
             reference = nodes.inline()
         reference += nodes.Text(f"paragraph {label}")
         node.replace_self(reference)
+
+
+def write_numbers(app, exception) -> None:
+    """Keep the paragraph numbers beside the HTML: a sign-off records them, so the panel can cite
+    the signed review's paragraphs without its sources."""
+    if exception is None and app.builder.format == "html" and app.config.casereview_review:
+        numbers = {document: {name: label for name, (label, _) in found.items()}
+                   for document, found in app.env.casereview_paragraphs.items()}
+        (Path(app.outdir) / PARAGRAPHS_FILE).write_text(json.dumps(numbers, indent=1,
+                                                                  sort_keys=True))
 
 
 def init_store(app, env, *args) -> None:

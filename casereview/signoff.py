@@ -24,13 +24,16 @@ from chronology.atomic import atomic_write
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
 from . import __version__
-from .model import REVIEW_FILE, Review, find_workspace, load_review
+from .model import (AGENCIES_FOLDER, CASE_FILE, PARAGRAPHS_FILE, RECEIVED_FOLDER, REVIEW_FILE,
+                    Review, find_workspace, load_review)
 
 SIGNOFF = "signoff"
 RECORD = "signoff.json"
 #: The name of the sign-off claims embedded in each signed PDF.
 EMBEDDED = "casereview-signoff.json"
 PASSPHRASE_VARIABLE = "CASEREVIEW_KEY_PASSPHRASE"
+#: Where an agency review's sign-off records what it took from its case, in place of case.toml.
+INHERITED_SOURCE = f"{CASE_FILE} (what this review takes from the case)"
 
 
 class SignoffError(CaseReviewError):
@@ -80,9 +83,12 @@ def source_files(review: Review) -> list[Path]:
     (settings, documents, pictures, the action plan, included files, records), record files
     kept elsewhere, and the workspace's conf.py and the board's templates and theme files."""
     files = {s.path for s in review.sources}
+    # The panel's sign-off covers its own documents; each agency's review has its own.
+    not_sources = _NOT_SOURCES | ({AGENCIES_FOLDER, RECEIVED_FOLDER} if review.level == "case"
+                                  else set())
     for path in review.root.rglob("*"):
         parts = path.relative_to(review.root).parts
-        if path.is_file() and parts[0] not in _NOT_SOURCES and path.name not in _KEPT_BESIDE \
+        if path.is_file() and parts[0] not in not_sources and path.name not in _KEPT_BESIDE \
                 and not any(part.startswith((".", "~$")) for part in parts):
             files.add(path)
     workspace = find_workspace(review.root)
@@ -93,8 +99,14 @@ def source_files(review: Review) -> list[Path]:
 
 
 def source_hashes(review: Review) -> dict[str, str]:
-    return {Path(os.path.relpath(p, review.root)).as_posix(): _sha256(p)
-            for p in source_files(review)}
+    hashes = {Path(os.path.relpath(p, review.root)).as_posix(): _sha256(p)
+              for p in source_files(review)}
+    if review.inherited:
+        # Only what the review takes from case.toml counts: the panel adding its own documents
+        # or agencies to the case must not void an agency's sign-off.
+        taken = json.dumps(review.inherited, sort_keys=True, default=str).encode()
+        hashes[INHERITED_SOURCE] = hashlib.sha256(taken).hexdigest()
+    return hashes
 
 
 def signoffs(review_dir: Path | str) -> list[Signoff]:
@@ -125,6 +137,13 @@ def _changes(review: Review, signed: dict[str, str]) -> list[Problem]:
     changed = []
     for name in sorted(set(signed) | set(now)):
         shown = display_path(review.root / name)
+        if name == INHERITED_SOURCE and name in signed and name in now and \
+                now[name] != signed[name]:
+            changed.append(Problem("source-changed", "the case's child, period, people register, "
+                                   "publication rules or deadline, which this review takes from "
+                                   f"{CASE_FILE}, have changed since the review was signed off.",
+                                   display_path(review.root)))
+            continue
         if name not in now:
             changed.append(Problem("source-removed", "this file has been removed since the "
                                    "review was signed off.", shown))
@@ -144,14 +163,17 @@ def _folded(name: str) -> str:
 def _signer_refusals(review: Review, name: str, keyed: bool) -> list[Problem]:
     """Only the review's chief officer signs it off; without a key only where the board has
     allowed that, and never in place of a sign-off made with a key."""
-    toml = display_path(review.root / REVIEW_FILE)
+    settings = CASE_FILE if review.level == "case" else REVIEW_FILE
+    toml = display_path(review.root / settings)
+    who, table = ("panel chair", "panel_chair") if review.level == "case" else \
+        ("chief officer", "chief_officer")
     problems = []
     if _folded(name) != _folded(review.chief_officer.name):
         problems.append(Problem("signer-not-chief-officer", f'"{name}" is not the review\'s '
-                                f"chief officer ({review.chief_officer.name}, in review.toml); "
-                                "only the chief officer signs the review off.", toml,
-                                hint="The chief officer signs with their own name; if the chief "
-                                "officer has changed, correct [chief_officer] first."))
+                                f"{who} ({review.chief_officer.name}, in {settings}); "
+                                f"only the {who} signs the review off.", toml,
+                                hint=f"The {who} signs with their own name; if the {who} "
+                                f"has changed, correct [{table}] first."))
     if not keyed:
         if not review.unkeyed_signoff:
             problems.append(Problem("signoff-key-required", "a sign-off needs the chief "
@@ -184,6 +206,8 @@ def _refusals(review: Review) -> list[Problem]:
     # chief officer would confirm records the chronology does not show, so it stops.
     problems += [Problem(p.code, p.message, p.path, p.row, p.column, p.hint, Severity.ERROR)
                  for p in checked if p.code == "records-differ"]
+    if review.level == "case":
+        return problems  # the agencies secure their records; the panel holds none of its own
     if verification is None:
         problems.append(Problem("signoff-records-unsecured", "the case records have not been "
                                 "secured with casereview, so it cannot be confirmed that they "
@@ -317,7 +341,7 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
         from .records import secured_on
         from .sphinxext import uk_date
 
-        page = {"name": name, "role": role, "digital": signer is not None,
+        page = {"name": name, "role": role, "digital": signer is not None, "level": review.level,
                 "secured": uk_date(review.records_secured or secured_on(review.root))}
         result = build(review.root, staging / "build", final=True, draft=False, signoff=page)
         claims = {
@@ -328,6 +352,13 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
             "signed_at": when.isoformat(),
             "tool": f"casereview {__version__}",
             "digitally_signed": signer is not None,
+            # Who and what the review is for, so a panel receiving it can tell its own case
+            # and the agency it asked; and its paragraph numbers, which the overview cites.
+            "level": review.level,
+            "agency": review.agency,
+            "child": review.child,
+            "period": [review.period_start.isoformat(), review.period_end.isoformat()],
+            "paragraphs": _paragraphs(staging / "build" / "html"),
             "sources": source_hashes(review),
             "secured": {s.name: set_fingerprint(s.path) for s in secured_sets(review.root)},
         }
@@ -364,7 +395,13 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
     return Signoff(final_folder, record)
 
 
-def _signature_findings(pdf: Path, trust_roots: list[Path], signer: str = "",
+def _paragraphs(html: Path) -> dict[str, dict[str, str]]:
+    """Each numbered document's paragraph labels and numbers, as the build gave them."""
+    path = html / PARAGRAPHS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def signature_findings(pdf: Path, trust_roots: list[Path], signer: str = "",
                         keyed: bool = False) -> list[Problem]:
     from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -454,7 +491,7 @@ def verify_signoff(review_dir: Path | str, pdf: Path | None = None, *,
                                     "record: it is not a PDF that casereview signed off.",
                                     display_path(path)))
         claims = claims or embedded
-        problems += _signature_findings(path, list(trust_roots),
+        problems += signature_findings(path, list(trust_roots),
                                         signer=(embedded or {}).get("signed_by", ""),
                                         keyed=(embedded or latest.record).get("digitally_signed",
                                                                                True))

@@ -25,8 +25,9 @@ from chronology.render import latex_escape, to_html, to_latex
 
 from . import __version__
 from .chronologies import review_chronology
-from .model import REVIEW_FILE, Review, load_review
+from .model import CASE_FILE, CHRONOLOGY_ONLY, REVIEW_FILE, Review, load_review
 from .publish import public_ids
+from .receiving import agency_statuses
 from .records import secured_on
 
 logger = logging.getLogger(__name__)
@@ -65,9 +66,29 @@ def uk_date(value: date | None) -> str:
 
 
 def title_block(review: Review) -> list[tuple[str, str]]:
-    """The title block of an agency's review, in the order LSCB templates give it."""
+    """The title block of an agency's review, in the order LSCB templates give it; for the
+    panel's documents, the case's own: the board, the panel and the agencies it asked."""
     author = f"{review.reviewer.name}, {review.reviewer.role}"
+    if review.level == "case":
+        case = review.case
+        members = "; ".join(f"{m.name}, {m.role}" for m in case.members) or "Not yet given"
+        asked = "; ".join(a.name + (" (chronology only)" if a.kind == CHRONOLOGY_ONLY else "")
+                          for a in case.agencies) or "None yet"
+        return [
+            ("Board", case.board),
+            ("Panel", case.panel),
+            ("Child", case.child),
+            ("Date commissioned", uk_date(case.commissioned)),
+            ("Panel chair", author),
+            ("Panel members", members),
+            ("Agencies", asked),
+            ("Terms of reference", case.terms_of_reference or "Not yet given"),
+            ("Time span of the review",
+             f"{uk_date(case.period_start)} to {uk_date(case.period_end)}"),
+            ("Version", case.version),
+        ]
     return [
+        *([("Case", review.case.title)] if review.case else []),
         ("Agency", review.agency),
         ("Child", review.child),
         ("To", review.panel),
@@ -133,8 +154,9 @@ def _latex_title(review: Review) -> str:
 def _configure(app: Sphinx, config: Config) -> None:
     config.templates_path = [*config.templates_path, str(THEME_DIR / "templates")]
     config.html_static_path = [*config.html_static_path, str(THEME_DIR / "static")]
-    review_file = Path(app.srcdir) / REVIEW_FILE
-    if not review_file.is_file():  # a plain Sphinx project, such as docs/ or the action register
+    srcdir = Path(app.srcdir)
+    if not (srcdir / REVIEW_FILE).is_file() and not (srcdir / CASE_FILE).is_file():
+        # a plain Sphinx project, such as docs/ or the action register
         if config.casereview_marking:
             _mark(config, config.casereview_marking, None)
         return
@@ -151,7 +173,7 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.author = review.reviewer.name
     config.root_doc = "index"
     config.exclude_patterns = [*config.exclude_patterns, "records", "records/**", "secured",
-                               "secured/**", "_build"]
+                               "secured/**", "_build", "signoff/**", "agencies/**", "received/**"]
     config.casereview_numbered_documents = [d.docname for d in documents if d.numbered]
     config.latex_documents = [(d.docname, f"{d.stem}.tex", d.title, review.reviewer.name, "howto")
                               for d in documents]
@@ -430,6 +452,38 @@ class TitleBlockDirective(ReviewDirective):
         return [_markup(f'<table class="title-block">{rows}</table>', "html")]
 
 
+class AgencyReviewsDirective(ReviewDirective):
+    """The agencies the case asked, and where each one's contribution stands."""
+
+    def run(self) -> list[nodes.Node]:
+        review = self.review()
+        if review is None:
+            return []
+        if review.case is None or review.level != "case":
+            logger.warning("the agency-reviews directive belongs in the panel's documents of a "
+                           f"case (a folder with a {CASE_FILE})", location=self.get_location(),
+                           type="casereview", subtype="no-case")
+            return []
+        today = date.today()
+        headings = ["Agency", "Asked for", "Due", "Received", "Signed off by"]
+        rows = [[s.agency.name, s.agency.kind, uk_date(s.due) if s.due else "",
+                 uk_date(s.received) if s.received else s.state(today),
+                 f"{s.record['signed_by']}, {s.record['role']}" if s.record else ""]
+                for s in agency_statuses(review.case)]
+        table = nodes.table(classes=["agency-reviews"])
+        group = nodes.tgroup(cols=len(headings))
+        table += group
+        group.extend(nodes.colspec(colwidth=w) for w in (30, 16, 14, 14, 26))
+        for part, lines in ((nodes.thead(), [headings]), (nodes.tbody(), rows)):
+            for cells in lines:
+                row = nodes.row()
+                for text in cells:
+                    row += nodes.entry("", nodes.paragraph(text=text))
+                part += row
+            group += part
+        return [table]
+
+
 class GuidanceDirective(SphinxDirective):
     """Advice for the writer: shown while drafting, never in a final build."""
 
@@ -453,9 +507,13 @@ def _signoff_page(details: dict) -> str:
     esc = latex_escape
     return "\n".join([
         r"\clearpage",
-        r"\section*{Sign-off by the chief officer}",
-        "I confirm that the case records were secured on " + esc(details["secured"]) +
-        ", and I endorse this review for the review panel." + r"\par\bigskip",
+        *([r"\section*{Sign-off by the panel chair}",
+           "I confirm that the panel has considered every agency's review and chronology, and I "
+           "endorse these documents for the board." + r"\par\bigskip"]
+          if details.get("level") == "case" else
+          [r"\section*{Sign-off by the chief officer}",
+           "I confirm that the case records were secured on " + esc(details["secured"]) +
+           ", and I endorse this review for the review panel." + r"\par\bigskip"]),
         r"\begin{tabular}{@{}ll@{}}",
         r"Name: & " + esc(details["name"]) + r"\\",
         r"Role: & " + esc(details["role"]) + r"\\",
@@ -551,6 +609,10 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-purge-doc", paragraphs.purge)
     app.connect("env-merge-info", paragraphs.merge)
     app.connect("doctree-resolved", paragraphs.resolve_citations)
+    app.connect("build-finished", paragraphs.write_numbers)
+    # For the panel's documents: each agency review's paragraph numbers, as signed off.
+    app.add_config_value("casereview_agency_paragraphs", {}, "env", types=[dict])
+    app.add_directive("agency-reviews", AgencyReviewsDirective)
     app.connect("config-inited", _configure)
     app.connect("source-read", _add_document_list)
     app.add_directive("chronology", ChronologyDirective)

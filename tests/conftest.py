@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = Path(__file__).parent / "projects"
 EXAMPLE = ROOT / "reviews" / "example"
+#: What the example's preparation and builds make in the example's folders (left out of git).
+EXAMPLE_MADE = ("received", "signoff", "secured", "custody.jsonl", "working", "_build")
 
 
 def make_workspace(tmp_path: Path, project: str | Path = "minimal", name: str = "case") -> Path:
@@ -30,13 +34,46 @@ def workspace(tmp_path, monkeypatch):
     return make_workspace(tmp_path)
 
 
+def copy_example(workspace: Path) -> Path:
+    """The example case as committed (the case, and the police's own workspace beside it) in a
+    throwaway workspace; returns the case folder."""
+    shutil.copy(ROOT / "conf.py", workspace / "conf.py")
+    for name in ("example", "example-police"):
+        shutil.copytree(ROOT / "reviews" / name, workspace / "reviews" / name,
+                        ignore=shutil.ignore_patterns(*EXAMPLE_MADE))
+    shutil.copy(ROOT / "reviews" / "prepare_example.py", workspace / "reviews")
+    return workspace / "reviews" / "example"
+
+
+@dataclass
+class PreparedExample:
+    case: Path
+    keys: Path
+    #: The panel's documents, built to HTML and PDF.
+    built: object
+    #: Probation's management review (signed off), built to HTML and PDF.
+    probation: object
+
+    @property
+    def police(self) -> Path:
+        return self.case.parent / "example-police"
+
+
 @pytest.fixture(scope="session")
-def built_example(tmp_path_factory):
-    """The shipped example review, built once to HTML and PDF."""
+def built_example(tmp_path_factory) -> PreparedExample:
+    """The example case as the README's example command makes it: every agency's review signed
+    off with a throwaway key, the police's received as a package, then the case built."""
     from casereview.build import build
 
-    out = tmp_path_factory.mktemp("example")
-    return build(EXAMPLE, out)
+    workspace = tmp_path_factory.mktemp("example")
+    case = copy_example(workspace)
+    spec = importlib.util.spec_from_file_location("prepare_example",
+                                                  case.parent / "prepare_example.py")
+    prepare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prepare)
+    prepare.prepare(workspace / "keys", say=lambda message: None)
+    return PreparedExample(case, workspace / "keys", build(case, workspace / "out-case"),
+                           build(case / "agencies" / "probation", workspace / "out-probation"))
 
 
 def pdf_pages(path: Path) -> list[str]:

@@ -236,12 +236,12 @@ def test_register_marking_is_the_most_protective(markings, expected):
 def test_example_plan_is_valid_and_shown_with_links(built_example):
     from tests.conftest import EXAMPLE
 
-    plan = load_plan(load_review(EXAMPLE))
+    plan = load_plan(load_review(EXAMPLE / "agencies" / "probation"))
     assert plan.problems == []
     states = {(a.values["status"], a.values.get("rag", "")) for a in plan.actions}
     assert {("Complete", "Green"), ("In progress", "Amber"), ("In progress", "Red"),
             ("Not started", "")} <= states
-    html = (built_example.html / "management-review.html").read_text()
+    html = (built_example.probation.html / "management-review.html").read_text()
     assert '<a class="reference internal" href="#action-1-1">1.1</a>' in html
     assert '<tr id="action-1-1">' in html
     assert '<span class="rag rag-red">Red</span> (unacceptable progress)' in html

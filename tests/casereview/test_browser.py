@@ -12,8 +12,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from casereview.build import build
-from tests.conftest import EXAMPLE
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +23,9 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 
 
 @pytest.fixture(scope="module")
-def page_url(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    return (build(EXAMPLE, out, pdf=False).html / "management-review.html").as_uri()
+def page_url(built_example):
+    """The overview report's composite chronology: every agency's events."""
+    return (built_example.built.html / "overview-report.html").as_uri()
 
 
 @pytest.fixture(scope="module")

@@ -45,9 +45,14 @@ def rows_in_records(folder: Path) -> int:
     return total
 
 
+def example_records():
+    """Every records file of the example: the case's, its agencies' and the police's own."""
+    return sorted({*EXAMPLE.glob("records/*"), *EXAMPLE.glob("agencies/*/records/*"),
+                   *(EXAMPLE.parent / "example-police").glob("records/*")})
+
+
 def test_example_ships_records_as_they_arrive():
-    records = EXAMPLE / "records"
-    raw = {p.name: p.read_bytes() for p in records.iterdir()}
+    raw = {p.name: p.read_bytes() for p in example_records()}
     assert raw["police.csv"].startswith(b"\xef\xbb\xbf"), "one CSV is UTF-8 with a BOM"
     with pytest.raises(UnicodeDecodeError):
         raw["probation.csv"].decode("utf-8")  # exported from Excel on Windows
@@ -62,28 +67,33 @@ TITLES = {"management-review": "Management review", "overview-report": "Overview
 
 @pytest.mark.slow
 def test_every_page_of_every_pdf_has_marking_draft_and_footer(built_example):
-    assert sorted(p.stem for p in built_example.pdfs) == sorted(TITLES)
-    for pdf in built_example.pdfs:
+    """The panel's drafts say DRAFT on every page; probation's signed-off review does not."""
+    documents = [(pdf, "0.4", True) for pdf in built_example.built.pdfs]
+    documents += [(pdf, "1.0", False) for pdf in built_example.probation.pdfs]
+    assert sorted(pdf.stem for pdf, _, _ in documents) == sorted(TITLES)
+    for pdf, version, draft in documents:
         pages = pdf_pages(pdf)
         for number, text in enumerate(pages, start=1):
             where = f"{pdf.name} page {number}"
             lines = [line.strip() for line in text.splitlines() if line.strip()]
-            assert "DRAFT" in lines, f"{where} has no DRAFT watermark"
-            lines.remove("DRAFT")
+            assert ("DRAFT" in lines) is draft, f"{where}: DRAFT watermark should be {draft}"
+            if draft:
+                lines.remove("DRAFT")
             assert lines[0] == "OFFICIAL-SENSITIVE", f"{where} header"
             assert "OFFICIAL-SENSITIVE" in lines[-2:], f"{where} footer"
-            assert f"{TITLES[pdf.stem]} | Version 0.3 | Page {number} of {len(pages)}" in \
-                lines[-1], where
+            assert f"{TITLES[pdf.stem]} | Version {version} | Page {number} of {len(pages)}" \
+                in lines[-1], where
 
 
-def review_pdf(result):
-    return next(p for p in result.pdfs if p.stem == "management-review")
+def review_pdf(example):
+    return next(p for p in example.probation.pdfs if p.stem == "management-review")
 
 
 @pytest.mark.slow
 def test_pdf_title_page_has_the_title_block(built_example):
     title_page = pdf_pages(review_pdf(built_example))[0]
-    for expected in ("Management review", "Serious case review: Child P",
+    for expected in ("Management review: Northshire Probation Service",
+                     "Case Serious case review: Child P",
                      "Agency Northshire Probation Service", "Child Child P",
                      "Date of request 18 July 2016", "Date records secured 19 July 2016",
                      "Author Helen Marsh, Head of Public Protection",
@@ -102,19 +112,23 @@ def test_pdf_has_the_four_framework_sections(built_example):
 
 @pytest.mark.slow
 def test_html_chronology_has_one_row_per_record(built_example):
-    html = (built_example.html / "management-review.html").read_text()
+    """The overview's composite chronology: every agency's events, the police's from the
+    package the panel received."""
+    html = (built_example.built.html / "overview-report.html").read_text()
     tables = chronology_tables(html)
     (merged,) = [t for t in tables if t and t[0]["text"].startswith("Multi-agency")]
     events = [r for r in merged if "event" in r["class"].split()]
-    assert len(events) == rows_in_records(EXAMPLE / "records") == 43
+    folders = {path.parent for path in example_records()}
+    assert len(events) == sum(rows_in_records(folder) for folder in folders) == 43
+    assert {r["id"].split("-")[0] for r in events} == {"PRB", "POL", "CSC", "HLT", "NUR"}
     assert len({r["id"] for r in events}) == len(events)
     assert any("gap" in r["class"].split() for r in merged)
 
 
 @pytest.mark.slow
 def test_html_pages_carry_the_marking_and_draft_banner(built_example):
-    for page in ("index.html", "management-review.html"):
-        html = (built_example.html / page).read_text()
+    for page in ("index.html", "overview-report.html"):
+        html = (built_example.built.html / page).read_text()
         assert html.count('class="protective-marking') == 2, page
         assert ">OFFICIAL-SENSITIVE<" in html
         assert '<div class="draft-banner" role="note">DRAFT: not signed off' in html

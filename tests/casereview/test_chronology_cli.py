@@ -5,28 +5,36 @@ from __future__ import annotations
 import csv
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from matplotlib.image import imread
 
 from casereview.cli import cli
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import copy_example
 
 
 def run(*args):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def test_check_example(monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_check_example(tmp_path, monkeypatch):
+    """The case's composite: every agency review's records in the case's workspace, then the
+    chronologies the panel holds itself (the police's comes once its package is received)."""
+    copy_example(tmp_path)
+    monkeypatch.chdir(tmp_path)
     result = run("chronology", "check", "reviews/example")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "reviews/example/records/probation.csv: 12 events, 0 errors, 0 warnings",
-        "reviews/example/records/police.csv: 8 events, 0 errors, 0 warnings",
-        "reviews/example/records/childrens-social-care.csv: 9 events, 0 errors, 0 warnings",
+        "reviews/example/agencies/probation/records/probation.csv: 12 events, 0 errors, "
+        "0 warnings",
+        "reviews/example/agencies/childrens-social-care/records/childrens-social-care.csv: "
+        "9 events, 0 errors, 0 warnings",
         "reviews/example/records/health.xlsx: 9 events, 0 errors, 0 warnings",
         "reviews/example/records/nursery.xlsx: 5 events, 0 errors, 0 warnings",
     ]
+    police = run("chronology", "check", "reviews/example-police")
+    assert police.output == "reviews/example-police/records/police.csv: 8 events, 0 errors, " \
+        "0 warnings\n"
 
 
 def test_check_strict_fails_on_warnings(tmp_path, monkeypatch):
@@ -36,30 +44,36 @@ def test_check_strict_fails_on_warnings(tmp_path, monkeypatch):
     assert run("chronology", "check", "--strict", "gp.csv").exit_code == 1
 
 
-def test_merge_to_xlsx_and_csv(tmp_path):
-    result = run("chronology", "merge", str(EXAMPLE), "-o", str(tmp_path / "merged.xlsx"))
-    assert result.exit_code == 0 and "43 events written" in result.output
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    return copy_example(tmp_path_factory.mktemp("workspace"))
+
+
+def test_merge_to_xlsx_and_csv(tmp_path, example):
+    result = run("chronology", "merge", str(example), "-o", str(tmp_path / "merged.xlsx"))
+    assert result.exit_code == 0 and "35 events written" in result.output
     sheet = openpyxl.load_workbook(tmp_path / "merged.xlsx").active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("ID", "Date", "Time") and len(rows) == 44
-    run("chronology", "merge", str(EXAMPLE), "-o", str(tmp_path / "merged.csv"))
+    assert rows[0][:3] == ("ID", "Date", "Time") and len(rows) == 36
+    run("chronology", "merge", str(example), "-o", str(tmp_path / "merged.csv"))
     text = (tmp_path / "merged.csv").read_text(encoding="utf-8-sig")
     ids = [r["ID"] for r in csv.DictReader(text.splitlines())]
-    assert ids[0] == "PRB-001" and len(ids) == len(set(ids)) == 43
+    assert ids[0] == "PRB-001" and len(ids) == len(set(ids)) == 35
     joint = {r["ID"]: r["Joint event with"] for r in csv.DictReader(text.splitlines())}
-    assert joint["POL-P-103"] == "CSC-004, HLT-58f5a"
+    assert joint["CSC-004"] == "HLT-58f5a"
+    assert joint["PRB-010"] == "CSC-006, HLT-f41da, NUR-4c2da"
 
 
-def test_plots_are_drawn(tmp_path):
+def test_plots_are_drawn(tmp_path, example):
     for kind in ("timeline", "monthly"):
         out = tmp_path / f"{kind}.png"
-        result = run("chronology", "plot", str(EXAMPLE), "-o", str(out), "--kind", kind)
+        result = run("chronology", "plot", str(example), "-o", str(out), "--kind", kind)
         assert result.exit_code == 0, result.output
         pixels = imread(out)
         assert pixels.shape[1] >= 1500 and pixels.shape[0] >= 500
         assert pixels.std() > 0.05  # not a blank canvas
     again = tmp_path / "again.png"
-    run("chronology", "plot", str(EXAMPLE), "-o", str(again))
+    run("chronology", "plot", str(example), "-o", str(again))
     assert again.read_bytes() == (tmp_path / "timeline.png").read_bytes()
 
 
