@@ -22,7 +22,7 @@ from pathlib import Path
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
 from .chronologies import checked_chronology
-from .model import Review, case_of, find_workspace, load_review
+from .model import CASE_FILE, REVIEW_FILE, Review, case_of, find_workspace, load_review
 from .receiving import agency_paragraphs
 from .publish import LeakError
 from .publish import guard as leak_guard
@@ -333,7 +333,9 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
 
 def _build(review_dir: Path, outdir: Path, *, pdf: bool, final: bool, draft: bool | None,
            edition: str, signoff: dict | None, progress: Progress) -> BuildResult:
-    progress(f"Reading {display_path(review_dir / 'review.toml')}")
+    settings = CASE_FILE if (review_dir / CASE_FILE).is_file() and not (
+        review_dir / REVIEW_FILE).is_file() else REVIEW_FILE
+    progress(f"Reading {display_path(review_dir / settings)}")
     review = load_review(review_dir)
     result = BuildResult(review=review, notes=list(review.warnings))
     workspace = find_workspace(review_dir)

@@ -16,7 +16,8 @@ from chronology.problems import Problem, Severity, display_path
 
 from .chronologies import review_chronology
 from .framework import SECTIONS
-from .model import REVIEW_FILE, Review, load_review
+from .model import MANAGEMENT_REVIEW, Review, load_review
+from .receiving import agency_statuses
 from .records import Verification, records_not_secured, secured_sets, verify
 from .scaffold import PLACEHOLDER, placeholders
 from .sphinxext import uk_date
@@ -101,7 +102,7 @@ def _framework_findings(path: Path, name: str) -> list[Problem]:
 
 def _independence(review: Review) -> list[Problem]:
     problems = []
-    toml = display_path(review.root / REVIEW_FILE)
+    toml = display_path(review.settings_file)
     reviewer = _fold(review.reviewer.name)
     if reviewer in {_fold(p) for p in review.case_practitioners}:
         problems.append(Problem("reviewer-involved", f"the nominated reviewer, "
@@ -122,7 +123,7 @@ def _independence(review: Review) -> list[Problem]:
 
 
 def _title_block(review: Review) -> list[Problem]:
-    toml = display_path(review.root / REVIEW_FILE)
+    toml = display_path(review.settings_file)
     problems = []
     for value, label, key in ((review.independence, "statement of independence",
                                "reviewer.independence"),
@@ -135,11 +136,42 @@ def _title_block(review: Review) -> list[Problem]:
     return problems
 
 
+def _panel(review: Review) -> list[Problem]:
+    """The panel's side: its terms of reference, each member's independence, and every agency's
+    review in hand before the overview report is signed off (source 002, 8.9)."""
+    toml = display_path(review.settings_file)
+    problems = []
+    if not review.terms_of_reference.strip():
+        problems.append(Problem("title-block-missing", "the terms of reference is not given.",
+                                toml, column="terms_of_reference",
+                                hint='Add terms_of_reference = "..." to case.toml.'))
+    for member in review.case.members:
+        if not member.independence.strip():
+            problems.append(Problem("member-independence-missing", f"the panel member "
+                                    f"{member.name} has no statement of independence.", toml,
+                                    column="panel_members.independence", severity=Severity.WARNING,
+                                    hint="Say how the member stands apart from the line "
+                                    "management of anyone involved in the case."))
+    for status in agency_statuses(review.case):
+        if status.agency.kind == MANAGEMENT_REVIEW and not status.signed:
+            problems.append(Problem("agency-review-missing", f"the panel does not yet hold "
+                                    f"{status.agency.name}'s signed-off management review.", toml,
+                                    column="agencies", hint="Receive the agency's package with "
+                                    "casereview receive, or have its review in agencies/ signed "
+                                    "off by its chief officer."))
+        elif status.agency.kind != MANAGEMENT_REVIEW and not status.held:
+            problems.append(Problem("agency-chronology-missing", f"the panel does not yet hold "
+                                    f"{status.agency.name}'s chronology.", toml,
+                                    column="records", hint="List its file under [[records]] in "
+                                    "case.toml once it arrives."))
+    return problems
+
+
 def _records(review: Review, verification: Verification | None) -> list[Problem]:
     problems = []
     if not review.sources:
         problems.append(Problem("chronology-missing", "no record files are listed, so there is "
-                                "no chronology.", display_path(review.root / REVIEW_FILE),
+                                "no chronology.", display_path(review.settings_file),
                                 hint="Add a [[records]] entry for each agency's file."))
     chronology = review_chronology(review)
     problems += chronology.problems
@@ -147,7 +179,7 @@ def _records(review: Review, verification: Verification | None) -> list[Problem]
     if review.sources and not chronology.errors and not len(chronology.events):
         problems.append(Problem("chronology-empty", "the record files hold no events, so the "
                                 "review has no chronology of the agency's involvement.",
-                                display_path(review.root / REVIEW_FILE),
+                                display_path(review.settings_file),
                                 hint="Add the events to the records files, one row each."))
     if verification is not None:
         problems += verification.problems
@@ -200,16 +232,20 @@ def check_review(review_dir: Path | str, *, today: date | None = None,
         problems += placeholders(path, name)
         if document.stem == "management-review":
             problems += _framework_findings(path, name)
-    problems += placeholders(review.root / REVIEW_FILE, display_path(review.root / REVIEW_FILE))
+    problems += placeholders(review.settings_file, display_path(review.settings_file))
     if any(d.public for d in review.documents) and not review.register.secrets():
         problems.append(Problem("register-empty", "documents are marked public but the people "
                                 "register has no names or identifiers, so the public build "
-                                "cannot check for them.", display_path(review.root / REVIEW_FILE),
+                                "cannot check for them.", display_path(review.settings_file),
                                 hint="List the child's and family's names and identifiers under "
                                 "[[people]]."))
-    problems += _title_block(review)
-    problems += _records(review, verification)
-    problems += _independence(review)
+    if review.level == "case":
+        problems += _panel(review)
+        problems += review_chronology(review).problems
+    else:
+        problems += _title_block(review)
+        problems += _records(review, verification)
+        problems += _independence(review)
     problems += _sphinx(review)
     problems += _deadlines(review, today or date.today())
     return problems

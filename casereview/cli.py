@@ -20,6 +20,12 @@ from chronology.fields import FIELD_NAMES
 from chronology.problems import CaseReviewError, Problem, display_path
 
 from . import __version__
+from .model import (MANAGEMENT_REVIEW, every_review, find_case, find_workspace, load_case,
+                    load_review)
+from .receiving import agency_statuses
+from .receiving import receive as receive_package
+from .scaffold import (NewCase, NewReview, create, create_agency_review, create_case,
+                       ensure_workspace, slug_for)
 
 
 def _echo_problems(problems: list[Problem]) -> None:
@@ -119,7 +125,19 @@ _NEW_FIELDS = (
     ("chief_officer", "Chief officer's name"),
     ("chief_officer_role", "Chief officer's role"),
 )
-_DAYS = ("requested", "period_start", "period_end")
+_DAYS = ("requested", "period_start", "period_end", "commissioned")
+#: What a review written inside a case takes from it, so is not asked.
+_FROM_CASE = ("child", "panel", "requested", "period_start", "period_end")
+_CASE_FIELDS = (
+    ("child", "Child's pseudonym (never the real name)"),
+    ("board", "Safeguarding children board commissioning the review"),
+    ("panel", "Review panel"),
+    ("commissioned", "Date the board commissioned the review (DD/MM/YYYY)"),
+    ("period_start", "First day of the period under review (DD/MM/YYYY)"),
+    ("period_end", "Last day of the period under review (DD/MM/YYYY)"),
+    ("chair", "Panel chair's name"),
+    ("chair_role", "Panel chair's role"),
+)
 
 
 def _interactive() -> bool:
@@ -148,47 +166,113 @@ class Day(click.ParamType):
 DAY = Day()
 
 
-@cli.command()
-@click.option("--agency", help="The agency writing the review.")
-@click.option("--child", help="The child's pseudonym, such as \"Child P\" (never the real name).")
-@click.option("--panel", help="The review panel the review goes to.")
-@click.option("--requested", type=DAY, help="Date the review was requested.")
-@click.option("--period-start", type=DAY, help="First day of the period under review.")
-@click.option("--period-end", type=DAY, help="Last day of the period under review.")
-@click.option("--reviewer", help="The nominated reviewer's name.")
-@click.option("--reviewer-role", help="The nominated reviewer's role.")
-@click.option("--chief-officer", help="The chief officer's name.")
-@click.option("--chief-officer-role", help="The chief officer's role.")
-@click.option("--title", help="The review's title [default: Management review: <child>].")
-@click.option("--slug", help="Folder name under reviews/ [default: made from the child's "
-              "pseudonym].")
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The workspace holding reviews/ and templates/.")
-@reports_problems
-def new(workspace: Path, title: str | None, slug: str | None, **values: str | None) -> None:
-    """Start a new management review from the templates.
+@cli.group()
+def new() -> None:
+    """Start a case (the panel's) or an agency's management review, from the templates.
 
     Values not given as options are asked for, one at a time, and a bad answer is asked again;
-    answers can also be piped in, one a line. An existing review is never overwritten.
+    answers can also be piped in, one a line. Nothing existing is ever overwritten. In a folder
+    outside any workspace, the first one makes the workspace too (its conf.py), so check, build
+    and status work at once.
     """
-    from .scaffold import NewReview, create, slug_for
 
-    for name, question in _NEW_FIELDS:
+
+def _ask(values: dict, fields: tuple[tuple[str, str], ...]) -> None:
+    for name, question in fields:
         if values.get(name):
             continue
         try:
             # A bad answer is asked again; answers may also come piped, one a line.
             values[name] = click.prompt(question, type=DAY if name in _DAYS else str)
         except click.Abort:
-            missing = [n for n, _ in _NEW_FIELDS if not values.get(n)]
+            missing = [n for n, _ in fields if not values.get(n)]
             options = ", ".join("--" + n.replace("_", "-") for n in missing)
             raise click.UsageError(f"these values are needed: {options}") from None
-    details = NewReview(
-        slug=slug or slug_for(values["child"]),
-        title=title or f"Management review: {values['child']}",
-        **values,
-    )
-    target = create(workspace, details)
+
+
+def _workspace(folder: Path) -> Path:
+    workspace, made = ensure_workspace(folder)
+    if made:
+        click.echo(f"Made a workspace in {display_path(workspace)} (conf.py)")
+    return workspace
+
+
+@new.command("case")
+@click.option("--title", help="The case review's title [default: Serious case review: <child>].")
+@click.option("--child", help="The child's pseudonym, such as \"Child P\" (never the real name).")
+@click.option("--board", help="The safeguarding children board that commissions the review.")
+@click.option("--panel", help="The review panel.")
+@click.option("--commissioned", type=DAY, help="Date the board commissioned the review.")
+@click.option("--period-start", type=DAY, help="First day of the period under review.")
+@click.option("--period-end", type=DAY, help="Last day of the period under review.")
+@click.option("--chair", help="The panel chair's name.")
+@click.option("--chair-role", help="The panel chair's role.")
+@click.option("--slug", help="Folder name under reviews/ [default: made from the child's "
+              "pseudonym].")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The workspace holding reviews/ and templates/.")
+@reports_problems
+def new_case(workspace: Path, title: str | None, slug: str | None, **values) -> None:
+    """Start a case: case.toml, and the panel's overview report, executive summary and
+    briefing."""
+    _ask(values, _CASE_FIELDS)
+    workspace = _workspace(workspace)
+    details = NewCase(slug=slug or slug_for(values["child"]),
+                      title=title or f"Serious case review: {values['child']}", **values)
+    target = create_case(workspace, details)
+    click.echo(f"Created {display_path(target)}")
+    click.echo(f"Next: add each agency's review with casereview new review --case "
+               f"{display_path(target)}, then run casereview status {display_path(target)}")
+
+
+@new.command("review")
+@click.option("--agency", help="The agency writing the review.")
+@click.option("--case", "case_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="The case the review is for [default: the case of the current folder, if "
+              "any; otherwise the review stands in the agency's own workspace].")
+@click.option("--child", help="The child's pseudonym (a review outside a case).")
+@click.option("--panel", help="The review panel the review goes to (a review outside a case).")
+@click.option("--requested", type=DAY, help="Date the review was requested (a review outside a "
+              "case).")
+@click.option("--period-start", type=DAY, help="First day of the period under review (a review "
+              "outside a case).")
+@click.option("--period-end", type=DAY, help="Last day of the period under review (a review "
+              "outside a case).")
+@click.option("--reviewer", help="The nominated reviewer's name.")
+@click.option("--reviewer-role", help="The nominated reviewer's role.")
+@click.option("--chief-officer", help="The chief officer's name.")
+@click.option("--chief-officer-role", help="The chief officer's role.")
+@click.option("--code", help="The agency's code for event IDs, as in POL-007 [default: made "
+              "from its name].")
+@click.option("--title", help="The review's title [default: Management review: <agency> in a "
+              "case, Management review: <child> outside one].")
+@click.option("--slug", help="Folder name [default: made from the agency's name in a case, the "
+              "child's pseudonym outside one].")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The workspace holding reviews/ and templates/.")
+@reports_problems
+def new_review(workspace: Path, case_dir: Path | None, code: str | None, title: str | None,
+               slug: str | None, **values) -> None:
+    """Start an agency's management review: in a case's agencies/ folder, or on its own in the
+    agency's own workspace (whose package the panel receives)."""
+    case_dir = case_dir or find_case(Path.cwd())
+    if case_dir is None:
+        _ask(values, _NEW_FIELDS)
+        workspace = _workspace(workspace)
+        details = NewReview(slug=slug or slug_for(values["child"]),
+                            title=title or f"Management review: {values['child']}", **values)
+        target = create(workspace, details)
+    else:
+        case = load_case(case_dir)
+        _ask(values, tuple(f for f in _NEW_FIELDS if f[0] not in _FROM_CASE))
+        given = case.given_to(values["agency"])
+        details = NewReview(
+            slug=slug or slug_for(values["agency"]),
+            title=title or f"Management review: {values['agency']}",
+            **{**values, "child": case.child, "panel": given["panel"],
+               "requested": case.commissioned, "period_start": case.period_start,
+               "period_end": case.period_end})
+        target = create_agency_review(case.root, details, code or "")
     click.echo(f"Created {display_path(target)}")
     click.echo(f"Next: fill in the [[...]] in {display_path(target / 'review.toml')} and "
                f"{display_path(target / 'management-review.md')}, then run "
@@ -244,22 +328,24 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> Non
     """
     import json
 
-    from .model import load_review
     from .status import State, milestones
 
     today = on or date.today()
-    folders = list(review_dirs) or sorted(p.parent for p in Path("reviews").glob("*/review.toml"))
+    folders = list(review_dirs) or every_review(find_workspace(Path.cwd()))
     report = []
     for folder in folders:
         review = load_review(folder)
-        report.append((review, milestones(review, today=today)))
+        agencies = agency_statuses(review.case) if review.level == "case" else []
+        report.append((review, milestones(review, today=today), agencies))
     if as_json:
         click.echo(json.dumps([{"review": display_path(r.root), "title": r.title,
-                                "milestones": [m.as_dict() for m in ms]} for r, ms in report],
-                              indent=1))
+                                "milestones": [m.as_dict() for m in ms],
+                                **({"agencies": [a.as_dict(today) for a in agencies]}
+                                   if r.level == "case" else {})}
+                               for r, ms, agencies in report], indent=1))
         return
     colours = {State.OVERDUE: "red", State.DUE_SOON: "yellow", State.LATE: "magenta"}
-    for review, rows in report:
+    for review, rows, agencies in report:
         click.secho(f"{review.title} ({display_path(review.root)})", bold=True)
         for m in rows:
             due = f"due {m.due:%d/%m/%Y}" if m.due else ""
@@ -267,6 +353,18 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> Non
             flag = m.state.value.upper() if m.state in colours else m.state.value
             click.echo(f"  {m.label:<34}{due:<16}{done:<17}" +
                        click.style(flag, fg=colours.get(m.state), bold=m.state in colours))
+        if agencies:
+            click.echo("  Agencies:")
+        width = max((len(a.agency.name) for a in agencies), default=0) + 2
+        for a in agencies:
+            due = f"due {a.due:%d/%m/%Y}" if a.due else ""
+            received = f"received {a.received:%d/%m/%Y}" if a.received else \
+                ("chronology held" if a.held else "not received")
+            signed = "signed" if a.signed else ("" if a.agency.kind != MANAGEMENT_REVIEW
+                                                else "not signed")
+            click.echo(f"    {a.agency.name:<{width}}{a.agency.kind:<19}{due:<16}{received:<21}"
+                       f"{signed:<12}" + click.style("OVERDUE" if a.overdue(today) else "",
+                                                     fg="red", bold=True))
 
 
 def _passphrase(interactive_allowed: bool) -> bytes | None:
@@ -356,6 +454,26 @@ def submit(review_dir: Path, output: Path, by: str | None) -> None:
 
     package(review_dir, output, by=by or getpass.getuser())
     click.echo(f"Ready to send to the panel: {display_path(output)}")
+
+
+@cli.command()
+@click.argument("case_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("package", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--trust-root", "trust_roots", multiple=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A certificate to trust for the agency's signature, beside those in "
+              "case.toml (repeatable).")
+@click.option("--by", help="Name recorded in the custody log [default: your login name].")
+@reports_problems
+def receive(case_dir: Path, package: Path, trust_roots: tuple[Path, ...], by: str | None) -> None:
+    """Receive an agency's signed package into the case, after checking its signature, its
+    manifest and that it is this case's and an agency the case asked."""
+    import getpass
+
+    kept = receive_package(case_dir, package, by=by or getpass.getuser(),
+                           trust_roots=list(trust_roots))
+    click.echo(f"Received into {display_path(kept)} (read-only; logged in the case's custody "
+               "log)")
 
 
 @cli.group()

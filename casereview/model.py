@@ -113,6 +113,11 @@ class Review:
         return self.root.name
 
     @property
+    def settings_file(self) -> Path:
+        """The file this review is declared in: its review.toml, or the case's case.toml."""
+        return self.root / (CASE_FILE if self.level == "case" else REVIEW_FILE)
+
+    @property
     def period(self) -> tuple[date, date]:
         return self.period_start, self.period_end
 
@@ -583,6 +588,29 @@ def case_of(root: Path) -> Path | None:
     root = Path(root).resolve()
     if root.parent.name == AGENCIES_FOLDER and (root.parent.parent / CASE_FILE).is_file():
         return root.parent.parent
+    return None
+
+
+def every_review(workspace: Path) -> list[Path]:
+    """Every case and review under the workspace's reviews/ folder: each case first, then the
+    agency reviews written in it."""
+    found = []
+    for folder in sorted(p for p in (workspace / "reviews").glob("*") if p.is_dir()):
+        if (folder / CASE_FILE).is_file():
+            found.append(folder)
+            found += sorted(p.parent for p in folder.glob(f"{AGENCIES_FOLDER}/*/{REVIEW_FILE}"))
+        elif (folder / REVIEW_FILE).is_file():
+            found.append(folder)
+    return found
+
+
+def find_case(start: Path) -> Path | None:
+    """The case folder at or above ``start`` (one holding a case.toml), if any."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / CASE_FILE).is_file():
+            return folder
+        if (folder / "conf.py").is_file():  # the workspace's root: no case above it
+            return None
     return None
 
 

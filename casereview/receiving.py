@@ -47,11 +47,16 @@ class AgencyStatus:
     #: The signed review's record: who signed, when, and its paragraph numbers.
     record: dict | None
     where: str
+    #: A chronology-only agency's records are held by the panel (in the case's own records).
+    held: bool = False
 
     def overdue(self, today: date) -> bool:
-        return self.received is None and self.due is not None and self.due < today
+        return self.received is None and not self.held and self.due is not None and \
+            self.due < today
 
     def state(self, today: date) -> str:
+        if self.held:
+            return "chronology held"
         if self.received:
             late = self.due is not None and self.received > self.due
             return "received late" if late else "received"
@@ -64,7 +69,7 @@ class AgencyStatus:
                 "requested": self.requested.isoformat(),
                 "due": self.due.isoformat() if self.due else None,
                 "received": self.received.isoformat() if self.received else None,
-                "signed": self.signed, "overdue": self.overdue(today),
+                "signed": self.signed, "held": self.held, "overdue": self.overdue(today),
                 "state": self.state(today), "where": self.where}
 
 
@@ -82,9 +87,9 @@ def agency_statuses(case: Case) -> list[AgencyStatus]:
         received = receipts(case.received_folder(agency))
         if agency.kind != MANAGEMENT_REVIEW:
             held = [s for s in case.sources if s.agency == agency.name and s.path.is_file()]
-            when = date.fromtimestamp(min(s.path.stat().st_mtime for s in held)) if held else None
-            statuses.append(AgencyStatus(agency, case.commissioned, agency.due, when, False,
-                                         None, "chronology held by the panel" if held else ""))
+            statuses.append(AgencyStatus(agency, case.commissioned, agency.due, None, False,
+                                         None, ", ".join(display_path(s.path) for s in held),
+                                         held=bool(held)))
         elif (folder / REVIEW_FILE).is_file():
             review = load_review(folder)
             now = state(review)

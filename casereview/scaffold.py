@@ -15,9 +15,10 @@ from pathlib import Path
 
 from chronology.atomic import atomic_write
 from chronology.problems import CaseReviewError, Problem, display_path
+from chronology.records import agency_code
 
 from .framework import SECTIONS
-from .model import DEFAULT_MARKING
+from .model import AGENCIES_FOLDER, CASE_FILE, DEFAULT_MARKING, find_workspace, load_case
 
 TEMPLATES = ("review.toml.j2", "index.md.j2", "management-review.md.j2")
 
@@ -102,12 +103,10 @@ def variables(details: NewReview) -> dict:
     return values
 
 
-def create(workspace: Path | str, details: NewReview) -> Path:
-    """Make reviews/<slug>/ from the templates. Refuses to touch an existing folder."""
-    workspace = Path(workspace)
+def _problems(details, slug: str, target: Path) -> list[Problem]:
     problems = []
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", details.slug):
-        problems.append(Problem("slug-invalid", f'"{details.slug}" cannot be a folder name.',
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+        problems.append(Problem("slug-invalid", f'"{slug}" cannot be a folder name.',
                                 hint="Use lower-case letters, digits and hyphens, as in child-p."))
     if details.period_end < details.period_start:
         problems.append(Problem("period-reversed", "the period ends before it starts.",
@@ -116,21 +115,20 @@ def create(workspace: Path | str, details: NewReview) -> Path:
         if isinstance(value, str) and not value.strip():
             problems.append(Problem("value-missing", f'"{name.replace("_", " ")}" is empty.',
                                     hint="Give a value for it."))
-    target = workspace / "reviews" / details.slug
     if target.exists():
         problems.append(Problem("review-exists", "a review folder of that name already exists; "
                                 "nothing was changed.", display_path(target),
                                 hint="Choose another name with --slug."))
-    if problems:
-        raise ScaffoldError(problems)
-    env = environment(workspace)
-    values = variables(details)
+    return problems
+
+
+def _make_folder(target: Path, files: dict[str, str]) -> Path:
+    """Write the new folder whole, or not at all."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{details.slug}.", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        for name in TEMPLATES:
-            text = env.get_template(name).render(**values)
-            (staging / name.removesuffix(".j2")).write_text(text, encoding="utf-8")
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
         (staging / "records").mkdir()
         staging.chmod(0o755)
         staging.rename(target)
@@ -138,6 +136,106 @@ def create(workspace: Path | str, details: NewReview) -> Path:
         if staging.exists():
             shutil.rmtree(staging)
     return target
+
+
+def ensure_workspace(folder: Path | str) -> tuple[Path, bool]:
+    """The workspace holding ``folder``; in a folder outside any, a new one is made there (its
+    conf.py, from the template), so every command works at once. Returns it, and whether it was
+    made."""
+    folder = Path(folder)
+    try:
+        return find_workspace(folder), False
+    except CaseReviewError:
+        folder.mkdir(parents=True, exist_ok=True)
+        text = environment(folder).get_template("conf.py.j2").render(today=date.today())
+        atomic_write(folder / "conf.py", text)
+        return folder, True
+
+
+def create(workspace: Path | str, details: NewReview) -> Path:
+    """Make reviews/<slug>/, an agency's review in its own workspace, from the templates.
+    Refuses to touch an existing folder."""
+    workspace = Path(workspace)
+    target = workspace / "reviews" / details.slug
+    problems = _problems(details, details.slug, target)
+    if problems:
+        raise ScaffoldError(problems)
+    env = environment(workspace)
+    values = variables(details)
+    return _make_folder(target, {name.removesuffix(".j2"): env.get_template(name).render(**values)
+                                 for name in TEMPLATES})
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What a new case needs to know; every field is asked for by casereview new case."""
+
+    slug: str
+    title: str
+    child: str
+    board: str
+    panel: str
+    commissioned: date
+    period_start: date
+    period_end: date
+    chair: str
+    chair_role: str
+    marking: str = DEFAULT_MARKING
+
+
+def create_case(workspace: Path | str, details: NewCase) -> Path:
+    """Make reviews/<slug>/ for a case: case.toml and the panel's documents."""
+    workspace = Path(workspace)
+    target = workspace / "reviews" / details.slug
+    problems = _problems(details, details.slug, target)
+    if problems:
+        raise ScaffoldError(problems)
+    env = environment(workspace)
+    values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(details).items()}
+    values.update(today=date.today().isoformat(), framework=SECTIONS,
+                  commissioned_long=f"{details.commissioned.day} {details.commissioned:%B %Y}")
+    files = {"case.toml": env.get_template("case.toml.j2").render(**values),
+             "index.md": env.get_template("case-index.md.j2").render(**values)}
+    for kind in EXTRA_DOCUMENTS:
+        files[f"{kind}.md"] = env.get_template(f"{kind}.md.j2").render(**values)
+    return _make_folder(target, files)
+
+
+def create_agency_review(case_dir: Path | str, details: NewReview, code: str = "") -> Path:
+    """Make agencies/<slug>/ in a case, for an agency's management review written in the
+    board's workspace. An agency the case does not yet ask is added to its [[agencies]]."""
+    case = load_case(case_dir)
+    target = case.root / AGENCIES_FOLDER / details.slug
+    problems = _problems(details, details.slug, target)
+    code = code or agency_code(details.agency)
+    asked = case.agency(details.agency)
+    if asked is not None and asked.folder != details.slug:
+        problems.append(Problem("review-exists", f"the case already keeps {asked.name}'s review "
+                                f'in the folder "{asked.folder}".', display_path(target),
+                                hint=f"Use --slug {asked.folder}."))
+    if problems:
+        raise ScaffoldError(problems)
+    workspace = find_workspace(case.root)
+    env = environment(workspace)
+    values = {**variables(details), "code": code}
+    files = {"review.toml": env.get_template("agency-review.toml.j2").render(**values),
+             "index.md": env.get_template("index.md.j2").render(**values),
+             "management-review.md": env.get_template("management-review.md.j2").render(**values)}
+    toml = case.root / CASE_FILE
+    original = toml.read_text(encoding="utf-8")
+    made = _make_folder(target, files)
+    if asked is None:
+        entry = (f'\n[[agencies]]\nname = "{details.agency}"\ncode = "{code}"\n'
+                 f'folder = "{details.slug}"\n')
+        try:
+            # An array-of-tables entry may follow any table, so it can be added at the end.
+            atomic_write(toml, original.rstrip("\n") + "\n" + entry)
+            load_case(case.root)
+        except BaseException:
+            atomic_write(toml, original)
+            shutil.rmtree(made)
+            raise
+    return made
 
 
 def add_document(review_dir: Path | str, kind: str, workspace: Path | str = ".") -> Path:

@@ -163,8 +163,8 @@ def _folded(name: str) -> str:
 def _signer_refusals(review: Review, name: str, keyed: bool) -> list[Problem]:
     """Only the review's chief officer signs it off; without a key only where the board has
     allowed that, and never in place of a sign-off made with a key."""
-    settings = CASE_FILE if review.level == "case" else REVIEW_FILE
-    toml = display_path(review.root / settings)
+    settings = review.settings_file.name
+    toml = display_path(review.settings_file)
     who, table = ("panel chair", "panel_chair") if review.level == "case" else \
         ("chief officer", "chief_officer")
     problems = []

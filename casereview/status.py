@@ -16,6 +16,8 @@ from enum import StrEnum
 from functools import cache
 
 from .model import Review
+from .receiving import agency_statuses
+from .signoff import state
 from .records import secured_on
 
 DUE_SOON_DAYS = 14
@@ -91,31 +93,49 @@ def _state(due: date | None, done: date | bool | None, today: date) -> State:
 def milestones(review: Review, *, today: date | None = None,
                draft_complete: bool | None = None) -> list[Milestone]:
     """The review's milestones in order, each with its due date and state on ``today``."""
-    from .signoff import state
-
     today = today or date.today()
     done = review.milestones
     signoff = state(review)
     signed_off = signoff.latest.when.date() if signoff.signed else done.get("signed_off")
     completion = add_months(review.requested, review.months)
     rows: list[tuple[str, str, date | None, date | bool | None]] = []
-    if review.incident:
+    # The incident's clocks are the board's, not each agency's.
+    if review.incident and (review.level == "case" or review.case is None):
         rows += [
             ("notified", "Serious incident notified", add_working_days(review.incident, 5),
              done.get("notified")),
             ("rapid_review", "Rapid review", add_working_days(review.incident, 15),
              done.get("rapid_review")),
         ]
-    rows += [
-        ("requested", "Review requested", None, review.requested),
-        ("records_secured", "Records secured", add_working_days(review.requested, 1),
-         review.records_secured or secured_on(review.root)),
-        ("draft_complete", "Draft complete", review.panel_deadline,
-         done.get("draft_complete") or draft_complete),
-        ("signed_off", "Signed off by the chief officer", review.panel_deadline, signed_off),
-        ("sent_to_panel", "Sent to the panel", review.panel_deadline, done.get("sent_to_panel")),
-        ("overview_report", "Overview report", completion, done.get("overview_report")),
-        ("published", "Published", completion, done.get("published")),
-    ]
+    if review.level == "case":
+        agencies = agency_statuses(review.case)
+        dues = [a.due for a in agencies if a.due]
+        arrived = [a.received for a in agencies]
+        all_in = max(arrived) if agencies and all(arrived) else None
+        deadline = review.panel_deadline or completion
+        rows += [
+            ("requested", "Review commissioned", None, review.requested),
+            ("agency_reviews", "Every agency's review received", max(dues, default=None),
+             all_in),
+            ("overview_report", "Overview report", deadline, done.get("overview_report")),
+            ("signed_off", "Signed off by the panel chair", deadline, signed_off),
+            ("published", "Published", completion, done.get("published")),
+        ]
+    else:
+        rows += [
+            ("requested", "Review requested", None, review.requested),
+            ("records_secured", "Records secured", add_working_days(review.requested, 1),
+             review.records_secured or secured_on(review.root)),
+            ("draft_complete", "Draft complete", review.panel_deadline,
+             done.get("draft_complete") or draft_complete),
+            ("signed_off", "Signed off by the chief officer", review.panel_deadline, signed_off),
+            ("sent_to_panel", "Sent to the panel", review.panel_deadline,
+             done.get("sent_to_panel") or (review.case is not None and signed_off)),
+        ]
+        if review.case is None:  # an agency's own workspace: the case's dates as it knows them
+            rows += [
+                ("overview_report", "Overview report", completion, done.get("overview_report")),
+                ("published", "Published", completion, done.get("published")),
+            ]
     return [Milestone(key, label, due, finished, _state(due, finished, today))
             for key, label, due, finished in rows]

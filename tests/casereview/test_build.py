@@ -37,8 +37,9 @@ def rows_in_records(folder: Path) -> int:
             rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
             total += len(rows) - 1
         elif path.suffix == ".xlsx":
-            sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-            rows = [r for r in sheet.iter_rows(values_only=True) if any(c for c in r)]
+            book = openpyxl.load_workbook(path, read_only=True)
+            rows = [r for r in book.worksheets[0].iter_rows(values_only=True) if any(c for c in r)]
+            book.close()
             # Workbooks may carry a title row above the headings; the heading row has "Date".
             heading = next(i for i, r in enumerate(rows) if "Date" in r)
             total += len(rows) - heading - 1

@@ -62,7 +62,7 @@ def codes(problems):
 
 @pytest.mark.slow
 def test_new_then_build_gives_a_draft_with_every_heading_question_and_guidance(workspace):
-    result = CliRunner().invoke(cli, ["new", *OPTIONS])
+    result = CliRunner().invoke(cli, ["new", "review", *OPTIONS])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "Created reviews/child-q"
     built = build("reviews/child-q")
@@ -99,7 +99,7 @@ def test_filled_review_checks_clean_and_final_build_has_no_guidance(workspace):
 def test_new_refuses_to_overwrite(workspace):
     create(workspace, DETAILS)
     before = (workspace / "reviews/child-q/management-review.md").read_text()
-    result = CliRunner().invoke(cli, ["new", *OPTIONS])
+    result = CliRunner().invoke(cli, ["new", "review", *OPTIONS])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "reviews/child-q: error [review-exists] a review folder of that name already exists; "
@@ -110,7 +110,7 @@ def test_new_refuses_to_overwrite(workspace):
 
 
 def test_new_without_a_terminal_names_the_missing_values(workspace):
-    result = CliRunner().invoke(cli, ["new", "--agency", "Westshire Probation"])
+    result = CliRunner().invoke(cli, ["new", "review", "--agency", "Westshire Probation"])
     assert result.exit_code == 2
     assert "these values are needed: --child, --panel, --requested, --period-start, " \
            "--period-end, --reviewer, --reviewer-role, --chief-officer, --chief-officer-role" \
@@ -121,7 +121,7 @@ def test_new_without_a_terminal_names_the_missing_values(workspace):
 def test_new_asks_at_a_terminal(workspace, monkeypatch):
     monkeypatch.setattr("casereview.cli._interactive", lambda: True)
     answers = "\n".join(OPTIONS[1::2]) + "\n"
-    result = CliRunner().invoke(cli, ["new"], input=answers)
+    result = CliRunner().invoke(cli, ["new", "review"], input=answers)
     assert result.exit_code == 0, result.output
     assert "Child's pseudonym (never the real name):" in result.output
     assert (workspace / "reviews/child-q/review.toml").is_file()
@@ -130,7 +130,7 @@ def test_new_asks_at_a_terminal(workspace, monkeypatch):
 def test_new_takes_dates_as_people_type_them(workspace):
     uk = [("15/01/2016" if v == "2016-01-01" else "01/03/2017" if v == "2017-03-01" else v)
           for v in OPTIONS]
-    result = CliRunner().invoke(cli, ["new", *uk])
+    result = CliRunner().invoke(cli, ["new", "review", *uk])
     assert result.exit_code == 0, result.output
     text = (workspace / "reviews/child-q/review.toml").read_text()
     assert "requested = 2017-03-01" in text and "start = 2016-01-15" in text
@@ -139,7 +139,7 @@ def test_new_takes_dates_as_people_type_them(workspace):
 def test_new_asks_again_after_a_bad_date_and_reads_piped_answers(workspace):
     answers = OPTIONS[1::2]
     answers[3] = "31/02/2017\n01/03/2017"  # a bad "requested" date, then a good one
-    result = CliRunner().invoke(cli, ["new"], input="\n".join(answers) + "\n")
+    result = CliRunner().invoke(cli, ["new", "review"], input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
     assert ('Error: "31/02/2017" is not a day: day 31 does not exist in February. Write it as '
             "DD/MM/YYYY or YYYY-MM-DD, for example 15/01/2016.") in result.output
