@@ -24,9 +24,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check the code with ruff."""
+    """Check the code with ruff, and the layers of the package with import-linter."""
     install(session, "lint")
-    session.run("ruff", "check", "chronology", "casereview", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "chronology", "casereview", "tests", "benchmarks", "reviews",
+                "noxfile.py")
+    session.run("lint-imports")
 
 
 @nox.session

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,6 +24,15 @@ from chronology.problems import CaseReviewError, Problem, Severity, display_path
 from chronology.reading import read_table
 
 from .model import DEFAULT_MARKING, Review
+from .typesetting import (
+    clear_unfinished,
+    make_pdfs,
+    require_tex,
+    run_sphinx,
+    staging_folder,
+    swap_outputs,
+    tex_installed,
+)
 
 PLAN_FILE = "actions.csv"
 HISTORY_FILE = "actions-history.jsonl"
@@ -510,18 +520,6 @@ def write_register(reviews: list[Review], workspace: Path, outdir: Path, *,
                    notes: list[Problem] | None = None) -> tuple[Path, list[Path]]:
     """Build the register across every review to ``outdir/html`` and ``outdir/pdf``; warnings
     about the PDF, such as characters it cannot print, go to ``notes``."""
-    import shutil
-
-    from .build import (
-        clear_unfinished,
-        make_pdfs,
-        require_tex,
-        run_sphinx,
-        staging_folder,
-        swap_outputs,
-        tex_installed,
-    )
-
     figures = register(reviews, today)
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from chronology.problems import Problem, Severity, display_path
 
+from .build import BuildError, run_review_sphinx
 from .chronologies import review_chronology
 from .framework import SECTIONS
-from .model import MANAGEMENT_REVIEW, Review, load_review
+from .model import MANAGEMENT_REVIEW, Review, find_workspace, load_review, uk_date
 from .receiving import agency_statuses
 from .records import Verification, records_not_secured, secured_sets, verify
 from .scaffold import PLACEHOLDER, placeholders
-from .sphinxext import uk_date
 from .status import State, milestones
 
 # Template text is a sentence in double brackets; TOML's [[records]] headers have no spaces.
@@ -198,11 +198,9 @@ def _records(review: Review, verification: Verification | None) -> list[Problem]
 
 def _sphinx(review: Review) -> list[Problem]:
     """Citations and markup problems, found by a build that writes nothing."""
-    from .build import BuildError, _run_sphinx, find_workspace
-
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            _run_sphinx(review, find_workspace(review.root), "dummy", Path(scratch) / "out",
+            run_review_sphinx(review, find_workspace(review.root), "dummy", Path(scratch) / "out",
                         Path(scratch) / "doctrees", fresh=True, final=True)
         except BuildError as exc:
             return exc.problems

@@ -20,6 +20,7 @@ from chronology.records import Source
 
 from . import __version__
 from .model import Review, load_review
+from .records import LOG, RecordsError, append_log, read_log
 
 
 @dataclass
@@ -103,8 +104,6 @@ def export_merged(review: Review, path: Path, *, by: str,
     the records' contents have left the review in a copy.
     """
     from chronology.export import export
-
-    from .records import LOG, RecordsError, append_log, read_log
 
     events = merged_events(review, include_outside_period=include_outside_period)
     logged = (review.root / LOG).exists()

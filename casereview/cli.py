@@ -6,7 +6,10 @@ code; no traceback reaches a user.
 
 from __future__ import annotations
 
+import getpass
+import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -20,12 +23,40 @@ from chronology.fields import FIELD_NAMES
 from chronology.problems import CaseReviewError, Problem, display_path
 
 from . import __version__
-from .model import (MANAGEMENT_REVIEW, every_review, find_case, find_workspace, load_case,
-                    load_review)
+from .actions import Selection, register, update, write_register
+from .build import build as run_build
+from .check import check_review
+from .chronologies import check_files, draw, export_merged
+from .model import (
+    CASE_FILE,
+    MANAGEMENT_REVIEW,
+    REVIEW_FILE,
+    describe,
+    every_review,
+    find_case,
+    find_workspace,
+    load_case,
+    load_review,
+)
+from .preview import HOST
+from .preview import preview as serve
 from .receiving import agency_statuses
 from .receiving import receive as receive_package
-from .scaffold import (NewCase, NewReview, create, create_agency_review, create_case,
-                       ensure_workspace, slug_for)
+from .records import WORKING, read_log, secure, verify_and_record
+from .scaffold import (
+    NewCase,
+    NewReview,
+    add_document,
+    create,
+    create_agency_review,
+    create_case,
+    ensure_workspace,
+    slug_for,
+)
+from .signing import PASSPHRASE_VARIABLE, sign_off
+from .signing import submit as package
+from .signoff import verify_signoff
+from .status import State, milestones
 
 
 def _echo_problems(problems: list[Problem]) -> None:
@@ -78,8 +109,6 @@ def cli() -> None:
 @reports_problems
 def build(review_dir: Path, outdir: Path | None, no_pdf: bool, final: bool, edition: str) -> None:
     """Build a review's documents to HTML and one PDF per document."""
-    from .build import build as run_build
-
     def progress(message: str) -> None:
         click.echo(f"  {message}…")
 
@@ -105,39 +134,26 @@ def preview(review_dir: Path, port: int) -> None:
     the pages are rebuilt and the browser reloads. Served on this computer only (127.0.0.1).
     Stop it with Ctrl+C.
     """
-    from .preview import HOST
-    from .preview import preview as serve
-
     click.echo(f"Previewing {display_path(review_dir)} at http://{HOST}:{port}/ "
                "(this computer only); Ctrl+C stops it.")
     serve(review_dir, port=port)
 
 
-_NEW_FIELDS = (
-    ("agency", "Agency writing the review"),
-    ("child", "Child's pseudonym (never the real name)"),
-    ("panel", "Review panel it goes to"),
-    ("requested", "Date the review was requested (DD/MM/YYYY)"),
-    ("period_start", "First day of the period under review (DD/MM/YYYY)"),
-    ("period_end", "Last day of the period under review (DD/MM/YYYY)"),
-    ("reviewer", "Nominated reviewer's name"),
-    ("reviewer_role", "Nominated reviewer's role"),
-    ("chief_officer", "Chief officer's name"),
-    ("chief_officer_role", "Chief officer's role"),
-)
+# What new asks, in order: each question is the setting's own description in model.py.
+_NEW_FIELDS = tuple((name, describe(REVIEW_FILE, table, key)) for name, (table, key) in (
+    ("agency", ("", "agency")), ("child", ("", "child")), ("panel", ("", "panel")),
+    ("requested", ("", "requested")), ("period_start", ("period", "start")),
+    ("period_end", ("period", "end")), ("reviewer", ("reviewer", "name")),
+    ("reviewer_role", ("reviewer", "role")), ("chief_officer", ("chief_officer", "name")),
+    ("chief_officer_role", ("chief_officer", "role"))))
 _DAYS = ("requested", "period_start", "period_end", "commissioned")
 #: What a review written inside a case takes from it, so is not asked.
 _FROM_CASE = ("child", "panel", "requested", "period_start", "period_end")
-_CASE_FIELDS = (
-    ("child", "Child's pseudonym (never the real name)"),
-    ("board", "Safeguarding children board commissioning the review"),
-    ("panel", "Review panel"),
-    ("commissioned", "Date the board commissioned the review (DD/MM/YYYY)"),
-    ("period_start", "First day of the period under review (DD/MM/YYYY)"),
-    ("period_end", "Last day of the period under review (DD/MM/YYYY)"),
-    ("chair", "Panel chair's name"),
-    ("chair_role", "Panel chair's role"),
-)
+_CASE_FIELDS = tuple((name, describe(CASE_FILE, table, key)) for name, (table, key) in (
+    ("child", ("", "child")), ("board", ("", "board")), ("panel", ("", "panel")),
+    ("commissioned", ("", "commissioned")), ("period_start", ("period", "start")),
+    ("period_end", ("period", "end")), ("chair", ("panel_chair", "name")),
+    ("chair_role", ("panel_chair", "role"))))
 
 
 def _interactive() -> bool:
@@ -287,8 +303,6 @@ def new_review(workspace: Path, case_dir: Path | None, code: str | None, title: 
 @reports_problems
 def add(review_dir: Path, kind: str, workspace: Path) -> None:
     """Add an overview report, public executive summary or 7-minute briefing to a review."""
-    from .scaffold import add_document
-
     target = add_document(review_dir, kind, workspace)
     click.echo(f"Created {display_path(target)} and listed it in review.toml")
 
@@ -300,8 +314,6 @@ def add(review_dir: Path, kind: str, workspace: Path) -> None:
 @reports_problems
 def check(review_dir: Path, strict: bool, on: date | None) -> None:
     """Check a review is complete and consistent before it is signed off."""
-    from .check import check_review
-
     problems = check_review(review_dir, today=on)
     _echo_problems(problems)
     errors = sum(p.is_error for p in problems)
@@ -326,10 +338,6 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> Non
 
     With no folders given, every review under reviews/ is shown.
     """
-    import json
-
-    from .status import State, milestones
-
     today = on or date.today()
     folders = list(review_dirs) or every_review(find_workspace(Path.cwd()))
     report = []
@@ -369,10 +377,6 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> Non
 
 def _passphrase(interactive_allowed: bool) -> bytes | None:
     """The key's passphrase: from the environment, or typed unseen; never an argument."""
-    import os
-
-    from .signoff import PASSPHRASE_VARIABLE
-
     if PASSPHRASE_VARIABLE in os.environ:
         return os.environ[PASSPHRASE_VARIABLE].encode()
     if interactive_allowed and _interactive():
@@ -400,8 +404,6 @@ def signoff(review_dir: Path, name: str, role: str, key: Path | None, cert: Path
     Refused while casereview check fails or the secured records do not verify. A key's
     passphrase is read from CASEREVIEW_KEY_PASSPHRASE or asked for; never give it as an option.
     """
-    from .signoff import sign_off
-
     if bool(key) != bool(cert):
         raise click.UsageError("--key and --cert go together")
     if pkcs12 and key:
@@ -426,8 +428,6 @@ def signoff(review_dir: Path, name: str, role: str, key: Path | None, cert: Path
 @reports_problems
 def verify(review_dir: Path, pdf: Path | None, trust_roots: tuple[Path, ...]) -> None:
     """Check a signed-off review: the PDF is the one signed, and no source has changed."""
-    from .signoff import verify_signoff
-
     latest, problems = verify_signoff(review_dir, pdf, trust_roots=list(trust_roots))
     _echo_problems(problems)
     errors = [p for p in problems if p.is_error]
@@ -448,10 +448,6 @@ def verify(review_dir: Path, pdf: Path | None, trust_roots: tuple[Path, ...]) ->
 @reports_problems
 def submit(review_dir: Path, output: Path, by: str | None) -> None:
     """Package a signed-off review for the panel: signed PDF, chronology, record, manifest."""
-    import getpass
-
-    from .signoff import submit as package
-
     package(review_dir, output, by=by or getpass.getuser())
     click.echo(f"Ready to send to the panel: {display_path(output)}")
 
@@ -468,8 +464,6 @@ def submit(review_dir: Path, output: Path, by: str | None) -> None:
 def receive(case_dir: Path, package: Path, trust_roots: tuple[Path, ...], by: str | None) -> None:
     """Receive an agency's signed package into the case, after checking its signature, its
     manifest and that it is this case's and an agency the case asked."""
-    import getpass
-
     kept = receive_package(case_dir, package, by=by or getpass.getuser(),
                            trust_roots=list(trust_roots))
     click.echo(f"Received into {display_path(kept)} (read-only; logged in the case's custody "
@@ -482,9 +476,9 @@ def actions() -> None:
 
 
 def _reviews(review_dirs: tuple[Path, ...]):
-    from .model import load_review
-
-    folders = list(review_dirs) or sorted(p.parent for p in Path("reviews").glob("*/review.toml"))
+    """The reviews given, or every case and review of the workspace: the board's action plan
+    holds the panel's recommendations and every agency's."""
+    folders = list(review_dirs) or every_review(find_workspace(Path.cwd()))
     return [load_review(folder) for folder in folders]
 
 
@@ -501,8 +495,6 @@ def _reviews(review_dirs: tuple[Path, ...]):
 @reports_problems
 def actions_list(review_dirs, overdue, due_within, owner, agency, on) -> None:
     """List actions across reviews (every review under reviews/ unless named), with problems."""
-    from .actions import Selection, register
-
     today = on or date.today()
     figures = register(_reviews(review_dirs), today)
     _echo_problems(figures.problems)
@@ -533,8 +525,6 @@ def actions_list(review_dirs, overdue, due_within, owner, agency, on) -> None:
 @reports_problems
 def actions_update(action_id, status, rag, evidence, by, review_dirs) -> None:
     """Change an action's status, RAG or evidence; the change is recorded with who and when."""
-    from .actions import update
-
     if status is None and rag is None and evidence is None:
         raise click.UsageError("give at least one of --status, --rag, --evidence")
     action = update(_reviews(tuple(review_dirs)), action_id, by=by, status=status, rag=rag,
@@ -555,9 +545,6 @@ def actions_update(action_id, status, rag, evidence, by, review_dirs) -> None:
 @reports_problems
 def actions_report(review_dirs, outdir, on, no_pdf) -> None:
     """Build the central register of every review's actions, as HTML and PDF."""
-    from .actions import write_register
-    from .build import find_workspace
-
     today = on or date.today()
     notes: list = []
     html, pdfs = write_register(_reviews(review_dirs), find_workspace(Path(".")), outdir,
@@ -597,8 +584,6 @@ def chronology_check(paths: tuple[Path, ...], encoding: str | None, sheet: str |
     A file given directly is read with the settings given here, as review.toml would give them,
     so an agency can check its file before sending it.
     """
-    from .chronologies import check_files
-
     mapping = {}
     for given in columns:
         heading, equals, name = given.rpartition("=")
@@ -634,11 +619,6 @@ def chronology_check(paths: tuple[Path, ...], encoding: str | None, sheet: str |
 def chronology_merge(review_dir: Path, output: Path, outside_period: bool,
                      by: str | None) -> None:
     """Merge a review's chronologies into one file, in date order."""
-    import getpass
-
-    from .chronologies import export_merged
-    from .model import load_review
-
     count = export_merged(load_review(review_dir), output, by=by or getpass.getuser(),
                           include_outside_period=outside_period)
     click.echo(f"{count} events written to {display_path(output)}")
@@ -654,9 +634,6 @@ def chronology_merge(review_dir: Path, output: Path, outside_period: bool,
 @reports_problems
 def chronology_plot(review_dir: Path, output: Path, kind: str) -> None:
     """Draw a review's chronology as a PNG picture."""
-    from .chronologies import draw
-    from .model import load_review
-
     draw(load_review(review_dir), output, kind=kind)
     click.echo(f"Picture written to {display_path(output)}")
 
@@ -676,9 +653,6 @@ def records() -> None:
 def records_secure(review_dir: Path, sources: tuple[Path, ...], by: str,
                    requested_by: str | None, note: str | None) -> None:
     """Secure copies of the case records as a new, dated, tamper-evident set."""
-    from .model import load_review
-    from .records import WORKING, secure
-
     title = load_review(review_dir).title if (review_dir / "review.toml").is_file() else ""
     secured = secure(review_dir, list(sources), by=by, requested_by=requested_by, note=note,
                      review_title=title)
@@ -698,10 +672,6 @@ def records_secure(review_dir: Path, sources: tuple[Path, ...], by: str,
 @reports_problems
 def records_verify(review_dir: Path, by: str | None) -> None:
     """Check every secured set and the custody log; list every change found."""
-    import getpass
-
-    from .records import verify_and_record
-
     result = verify_and_record(review_dir, by or getpass.getuser())
     _echo_problems(result.problems)
     if result.errors:
@@ -718,8 +688,6 @@ def records_verify(review_dir: Path, by: str | None) -> None:
 @reports_problems
 def records_log(review_dir: Path) -> None:
     """Show the custody log and whether its chain of entries is intact."""
-    from .records import read_log
-
     entries, problems = read_log(review_dir)
     width = max((len(str(e.get("action", ""))) for e in entries), default=0)
     for entry in entries:

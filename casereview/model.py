@@ -19,6 +19,8 @@ from chronology.problems import CaseReviewError, InputError, Problem, Severity, 
 from chronology.reading import detect_encoding
 from chronology.records import Source, agency_code
 
+from .publish import Register, register_from_toml
+
 REVIEW_FILE = "review.toml"
 CASE_FILE = "case.toml"
 #: Inside a case folder: the agencies' management reviews written in the board's own workspace,
@@ -103,9 +105,7 @@ class Review:
     inherited: dict = field(default_factory=dict)
 
     @cached_property
-    def register(self):
-        from .publish import register_from_toml
-
+    def register(self) -> Register:
         return register_from_toml(self.people)
 
     @property
@@ -206,7 +206,7 @@ _TOP_KEYS: dict[str, tuple[type, bool, str, str]] = {
     "title": (str, True, "the review's title", 'title = "Management review: Child P"'),
     "agency": (str, True, "the agency writing this review",
                'agency = "Northshire Probation Service"'),
-    "child": (str, True, "the child's pseudonym", 'child = "Child P"'),
+    "child": (str, True, "the child's pseudonym (never the real name)", 'child = "Child P"'),
     "panel": (str, True, "the review panel the review goes to",
               'panel = "Northshire Safeguarding Children Board"'),
     "requested": (date, True, "the date the review was requested", "requested = 2016-09-12"),
@@ -371,7 +371,7 @@ _KNOWN_TABLES = {*_TABLES, "documents", "records", "people"}
 # case.toml: the serious case review as the board commissions it and the panel owns it.
 _CASE_TOP_KEYS: dict[str, tuple[type, bool, str, str]] = {
     "title": (str, True, "the case review's title", 'title = "Serious case review: Child P"'),
-    "child": (str, True, "the child's pseudonym", 'child = "Child P"'),
+    "child": (str, True, "the child's pseudonym (never the real name)", 'child = "Child P"'),
     "board": (str, True, "the safeguarding children board that commissions the review",
               'board = "Northshire Safeguarding Children Board"'),
     "panel": (str, True, "the review panel", 'panel = "Serious Case Review Panel"'),
@@ -424,11 +424,46 @@ _CASE_KNOWN_TABLES = {*_CASE_TABLES, "documents", "records", "people", "panel_me
                       "agencies"}
 
 
+def describe(file: str, table: str, key: str) -> str:
+    """What a setting is, as its declaration says, for new's questions and options' help:
+    "The nominated reviewer's name"; a date asks for the form people type."""
+    top, tables = (_CASE_TOP_KEYS, _CASE_TABLES) if file == CASE_FILE else (_TOP_KEYS, _TABLES)
+    kind, _, what, _ = (tables[table] if table else top)[key]
+    return what[0].upper() + what[1:] + (" (DD/MM/YYYY)" if kind is date else "")
+
+
+def settings_reference(file: str) -> list[tuple[str, list[tuple[str, str, bool, str, str]]]]:
+    """Every setting of review.toml or case.toml, by table: (key, kind, required, what it is,
+    example), from the declarations loading checks against, for the reference page."""
+    if file == CASE_FILE:
+        parts = [("", _CASE_TOP_KEYS), *((f"[{n}]", spec) for n, spec in _CASE_TABLES.items()),
+                 ("[[panel_members]]", _PANEL_MEMBER_KEYS), ("[[agencies]]", _AGENCY_KEYS),
+                 ("[[documents]]", _DOCUMENT_KEYS), ("[[records]]", _RECORD_KEYS),
+                 ("[[people]]", _PEOPLE_KEYS)]
+    else:
+        parts = [("", _TOP_KEYS), *((f"[{n}]", spec) for n, spec in _TABLES.items()),
+                 ("[[documents]]", _DOCUMENT_KEYS), ("[[records]]", _RECORD_KEYS),
+                 ("[[people]]", _PEOPLE_KEYS)]
+    return [(table, [(key, _TYPE_NAMES[kind], required, what, example)
+                     for key, (kind, required, what, example) in spec.items()])
+            for table, spec in parts]
+
+
 def _did_you_mean(key: str, spec: dict) -> str:
     close = difflib.get_close_matches(key, list(spec), n=1)
     if close:
         return f'Did you mean "{close[0]}"? Correct the spelling, or remove the line.'
     return "Check the spelling, or remove the line."
+
+
+def uk_date(value: date | None) -> str:
+    """A date as the review's documents write it: 19 July 2016."""
+    return f"{value.day} {value:%B %Y}" if value else "Not yet recorded"
+
+
+def published_documents(review: Review, edition: str) -> list[Document]:
+    """The documents of an edition: the public one holds only those marked public."""
+    return [d for d in review.documents if d.public] if edition == "public" else review.documents
 
 
 def find_workspace(start: Path) -> Path:

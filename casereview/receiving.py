@@ -21,10 +21,18 @@ from pathlib import Path
 
 from chronology.problems import CaseReviewError, Problem, display_path
 
-from .model import (CASE_FILE, MANAGEMENT_REVIEW, REVIEW_FILE, Case, RequestedAgency, load_case,
-                    load_review, receipts)
+from .model import (
+    CASE_FILE,
+    MANAGEMENT_REVIEW,
+    REVIEW_FILE,
+    Case,
+    RequestedAgency,
+    load_case,
+    load_review,
+    receipts,
+)
 from .records import append_log
-from .signoff import RECORD, embedded_claims, signature_findings, signoffs, state
+from .signoff import RECORD, embedded_claims, signature_findings, state
 
 MANIFEST = "manifest-sha256.json"
 RECEIPT = "receipt.json"

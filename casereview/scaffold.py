@@ -18,7 +18,15 @@ from chronology.problems import CaseReviewError, Problem, display_path
 from chronology.records import agency_code
 
 from .framework import SECTIONS
-from .model import AGENCIES_FOLDER, CASE_FILE, DEFAULT_MARKING, find_workspace, load_case
+from .model import (
+    AGENCIES_FOLDER,
+    CASE_FILE,
+    DEFAULT_MARKING,
+    REVIEW_FILE,
+    find_workspace,
+    load_case,
+    load_review,
+)
 
 TEMPLATES = ("review.toml.j2", "index.md.j2", "management-review.md.j2")
 
@@ -240,8 +248,6 @@ def create_agency_review(case_dir: Path | str, details: NewReview, code: str = "
 
 def add_document(review_dir: Path | str, kind: str, workspace: Path | str = ".") -> Path:
     """Add an overview report, executive summary or briefing to a review, from its template."""
-    from .model import REVIEW_FILE, load_review
-
     review = load_review(review_dir)
     if kind not in EXTRA_DOCUMENTS:
         raise ScaffoldError([Problem("document-kind", f'there is no "{kind}" template.',

@@ -23,9 +23,19 @@ from chronology.merging import Filter
 from chronology.problems import CaseReviewError
 from chronology.render import latex_escape, to_html, to_latex
 
-from . import __version__
-from .chronologies import review_chronology
-from .model import CASE_FILE, CHRONOLOGY_ONLY, REVIEW_FILE, Review, load_review
+from . import __version__, paragraphs
+from .actions import PLAN_FILE, RAGS, load_plan
+from .chronologies import draw, drawing_key, review_chronology
+from .model import (
+    CASE_FILE,
+    CHRONOLOGY_ONLY,
+    REVIEW_FILE,
+    Review,
+    load_review,
+    published_documents,
+    settings_reference,
+    uk_date,
+)
 from .publish import public_ids
 from .receiving import agency_statuses
 from .records import secured_on
@@ -50,8 +60,6 @@ def current_review(config: Config) -> Review | None:
 
 def current_plan(config: Config):
     """The review's action plan, read and checked once per run (None if it has none)."""
-    from .actions import load_plan
-
     review = current_review(config)
     if review is None:
         return None
@@ -59,10 +67,6 @@ def current_plan(config: Config):
     if "plan" not in cache:
         cache["plan"] = load_plan(review)
     return cache["plan"]
-
-
-def uk_date(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else "Not yet recorded"
 
 
 def title_block(review: Review) -> list[tuple[str, str]]:
@@ -101,10 +105,6 @@ def title_block(review: Review) -> list[tuple[str, str]]:
          f"{uk_date(review.period_start)} to {uk_date(review.period_end)}"),
         ("Version", review.version),
     ]
-
-
-def published_documents(review: Review, edition: str) -> list:
-    return [d for d in review.documents if d.public] if edition == "public" else review.documents
 
 
 def _latex_preamble(marking: str, version: str | None) -> str:
@@ -295,7 +295,6 @@ class TimelineDirective(ReviewDirective):
         review = self.review_with_records()
         if review is None:
             return []
-        from .chronologies import draw, drawing_key
 
         kind = self.options.get("kind", "timeline")
         try:
@@ -327,8 +326,6 @@ def _action_anchor(action_id: str) -> str:
 def _rag_html(rag: str) -> str:
     from html import escape
 
-    from .actions import RAGS
-
     rag = rag.capitalize()
     if rag not in RAGS:
         return "Not rated"
@@ -341,7 +338,6 @@ class ActionPlanDirective(ReviewDirective):
     def run(self) -> list[nodes.Node]:
         from html import escape
 
-        from .actions import PLAN_FILE, RAGS
 
         review = self.review()
         if review is None:
@@ -465,23 +461,46 @@ class AgencyReviewsDirective(ReviewDirective):
                            type="casereview", subtype="no-case")
             return []
         today = date.today()
-        headings = ["Agency", "Asked for", "Due", "Received", "Signed off by"]
-        rows = [[s.agency.name, s.agency.kind, uk_date(s.due) if s.due else "",
-                 uk_date(s.received) if s.received else s.state(today),
-                 f"{s.record['signed_by']}, {s.record['role']}" if s.record else ""]
-                for s in agency_statuses(review.case)]
-        table = nodes.table(classes=["agency-reviews"])
-        group = nodes.tgroup(cols=len(headings))
-        table += group
-        group.extend(nodes.colspec(colwidth=w) for w in (30, 16, 14, 14, 26))
-        for part, lines in ((nodes.thead(), [headings]), (nodes.tbody(), rows)):
-            for cells in lines:
-                row = nodes.row()
-                for text in cells:
-                    row += nodes.entry("", nodes.paragraph(text=text))
-                part += row
-            group += part
-        return [table]
+        rows = [["Agency", "Asked for", "Due", "Received", "Signed off by"]]
+        rows += [[s.agency.name, s.agency.kind, uk_date(s.due) if s.due else "",
+                  uk_date(s.received) if s.received else s.state(today),
+                  f"{s.record['signed_by']}, {s.record['role']}" if s.record else ""]
+                 for s in agency_statuses(review.case)]
+        return [_table(rows, (30, 16, 14, 14, 26), "agency-reviews")]
+
+
+class SettingsReferenceDirective(SphinxDirective):
+    """Every setting of review.toml or case.toml as tables, made from the same declarations that
+    loading checks against, so the reference cannot drift from what casereview accepts."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        result: list[nodes.Node] = []
+        for table, keys in settings_reference(self.arguments[0]):
+            heading = table or "At the top of the file"
+            result.append(nodes.rubric(text=heading))
+            rows = [["Setting", "Written as", "Needed", "What it is", "Example"]]
+            rows += [[key, kind, "yes" if required else "", what, example]
+                     for key, kind, required, what, example in keys]
+            result.append(_table(rows, (14, 16, 8, 34, 28), "settings-reference"))
+        return result
+
+
+def _table(rows: list[list[str]], widths: tuple[int, ...], klass: str) -> nodes.table:
+    """A docutils table: the first row is the heading row."""
+    table = nodes.table(classes=[klass])
+    group = nodes.tgroup(cols=len(widths))
+    table += group
+    group.extend(nodes.colspec(colwidth=w) for w in widths)
+    for part, lines in ((nodes.thead(), rows[:1]), (nodes.tbody(), rows[1:])):
+        for cells in lines:
+            row = nodes.row()
+            for text in cells:
+                row += nodes.entry("", nodes.paragraph(text=text))
+            part += row
+        group += part
+    return table
 
 
 class GuidanceDirective(SphinxDirective):
@@ -585,8 +604,6 @@ def _refuse_unsafe_content(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    from . import paragraphs
-
     app.add_config_value("casereview_review", "", "env", types=[str])
     app.add_config_value("casereview_final", False, "env", types=[bool])
     app.add_config_value("casereview_draft", True, "env", types=[bool])
@@ -613,6 +630,7 @@ def setup(app: Sphinx) -> dict:
     # For the panel's documents: each agency review's paragraph numbers, as signed off.
     app.add_config_value("casereview_agency_paragraphs", {}, "env", types=[dict])
     app.add_directive("agency-reviews", AgencyReviewsDirective)
+    app.add_directive("settings-reference", SettingsReferenceDirective)
     app.connect("config-inited", _configure)
     app.connect("source-read", _add_document_list)
     app.add_directive("chronology", ChronologyDirective)

@@ -17,8 +17,8 @@ from functools import cache
 
 from .model import Review
 from .receiving import agency_statuses
-from .signoff import state
 from .records import secured_on
+from .signoff import state
 
 DUE_SOON_DAYS = 14
 

@@ -27,7 +27,8 @@ from cryptography.x509.oid import NameOID
 from casereview.model import load_review, receipts
 from casereview.receiving import receive
 from casereview.records import secure, verify
-from casereview.signoff import sign_off, state, submit
+from casereview.signing import sign_off, submit
+from casereview.signoff import state
 
 HERE = Path(__file__).resolve().parent
 CASE = HERE / "example"

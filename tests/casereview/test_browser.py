@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium")

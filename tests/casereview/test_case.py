@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from chronology.problems import display_path
-
 from casereview.cli import cli
 from casereview.model import ConfigError, load_case, load_review
 from casereview.receiving import ReceiveError, agency_statuses, receive
 from casereview.records import read_log
-from casereview.signoff import sign_off, signoffs, submit, verify_signoff
+from casereview.signing import sign_off, submit
+from casereview.signoff import signoffs, verify_signoff
+from chronology.problems import display_path
 from tests.casereview.test_signoff import make_certificate
 from tests.conftest import copy_example, pdf_pages
 
@@ -299,7 +299,7 @@ def test_each_agency_pdf_carries_its_own_agency_author_and_signoff(built_example
         pages = [words(p) for p in pdf_pages(pdf)]
         assert f"Agency {agency}" in pages[0] and f"Author {author}" in pages[0], name
         assert "Sign-off by the chief officer" in pages[-1] and chief in pages[-1], name
-        for other, (other_agency, other_author, _) in expected.items():
+        for other, (_, other_author, _) in expected.items():
             if other != name:
                 assert f"Author {other_author}" not in pages[0], (name, other)
 

@@ -99,7 +99,7 @@ def test_a_killed_build_keeps_the_old_output_whole_and_the_next_build_says_so(tm
     doc = tmp_path / "reviews" / "case" / "management-review.md"
     doc.write_text(doc.read_text() + "\nA new paragraph.\n")
     killed = run(tmp_path, "build", "reviews/case", "--no-pdf",
-                 kill=("casereview.build", "replace_folder", 1))
+                 kill=("casereview.typesetting", "replace_folder", 1))
     assert killed.returncode == -signal.SIGKILL
     assert page.read_text() == before  # the old HTML, whole
     assert not (outdir / "pdf").exists()  # the old PDFs are not shown beside other HTML

@@ -123,7 +123,7 @@ def test_new_asks_at_a_terminal(workspace, monkeypatch):
     answers = "\n".join(OPTIONS[1::2]) + "\n"
     result = CliRunner().invoke(cli, ["new", "review"], input=answers)
     assert result.exit_code == 0, result.output
-    assert "Child's pseudonym (never the real name):" in result.output
+    assert "The child's pseudonym (never the real name):" in result.output
     assert (workspace / "reviews/child-q/review.toml").is_file()
 
 

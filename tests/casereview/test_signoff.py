@@ -21,7 +21,8 @@ from casereview.cli import cli
 from casereview.model import load_review
 from casereview.records import read_log
 from casereview.scaffold import create
-from casereview.signoff import SignoffError, sign_off, verify_signoff
+from casereview.signing import sign_off
+from casereview.signoff import SignoffError, verify_signoff
 from casereview.status import milestones
 from tests.casereview.test_scaffold_and_check import DETAILS, fill_in
 from tests.conftest import ROOT, pdf_pages
