@@ -180,6 +180,9 @@ def _configure(app: Sphinx, config: Config) -> None:
     _mark(config, marking, review.version)
     config.latex_elements = {**config.latex_elements, "maketitle": _latex_title(review)}
     config.html_title = review.title
+    # Who the DRAFT banner waits for: the panel chair signs off a case's panel documents.
+    config.html_context = {**config.html_context, "casereview_signer": "the panel chair" if
+                           review.level == "case" else "the chief officer"}
 
 
 def _mark(config: Config, marking: str, version: str | None) -> None:

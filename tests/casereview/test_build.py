@@ -132,7 +132,8 @@ def test_html_pages_carry_the_marking_and_draft_banner(built_example):
         html = (built_example.built.html / page).read_text()
         assert html.count('class="protective-marking') == 2, page
         assert ">OFFICIAL-SENSITIVE<" in html
-        assert '<div class="draft-banner" role="note">DRAFT: not signed off' in html
+        assert '<div class="draft-banner" role="note">DRAFT: not signed off by the panel chair' \
+            in html, "the panel's documents wait for the panel chair, not a chief officer"
 
 
 def test_html_escapes_agency_text(workspace):

@@ -128,7 +128,9 @@ def test_a_new_user_starts_a_case_and_a_review_in_an_empty_folder(tmp_path, monk
         assert built.exit_code == 0, built.output
     # _build/ is at the workspace's root, whichever folder the command ran in.
     html = tmp_path / "_build" / "child-q" / "html"
-    assert (tmp_path / "_build/child-q-westshire-probation/html/management-review.html").is_file()
+    agency_page = tmp_path / "_build/child-q-westshire-probation/html/management-review.html"
+    assert "DRAFT: not signed off by the chief officer" in agency_page.read_text()
+    assert "DRAFT: not signed off by the panel chair" in (html / "index.html").read_text()
     index = words((html / "index.html").read_text())
     assert "Westshire Probation" in index and "Board</th><td>Westshire Safeguarding" in index
     status = run(cli, ["status", "--on", "2020-03-01"])
