@@ -358,12 +358,14 @@ def _event_ids(code: str, refs: np.ndarray, dates: np.ndarray, times: np.ndarray
     """IDs that stay the same when other rows are added, removed or reordered.
 
     The agency's own reference is used when given (recommended: IDs then survive edits to the
-    text as well); otherwise a short hash of the date, time and event text. A reference used
+    text as well), without the agency's code if it already begins so; otherwise a short hash of
+    the date, time and event text. A reference used
     twice, or written two ways ("7" and "007"), gives "POL-007" and then "POL-007.2".
     """
     ids = []
     for ref, written, time, event in zip(refs, dates, times, events, strict=True):
-        key = _ref_key(ref)
+        # A merged chronology read back (a panel's copy of an agency's) carries the IDs already.
+        key = _ref_key(ref.removeprefix(f"{code}-"))
         if key is None:
             text = " ".join(event.split())
             key = hashlib.sha1(f"{written}|{time}|{text}".encode()).hexdigest()[:5]

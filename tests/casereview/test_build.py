@@ -122,6 +122,9 @@ def test_html_chronology_has_one_row_per_record(built_example):
     folders = {path.parent for path in example_records()}
     assert len(events) == sum(rows_in_records(folder) for folder in folders) == 43
     assert {r["id"].split("-")[0] for r in events} == {"PRB", "POL", "CSC", "HLT", "NUR"}
+    # The police's events keep the IDs the police's own chronology gave them.
+    police = sorted(r["id"] for r in events if r["id"].startswith("POL-"))
+    assert police == [f"POL-P-10{n}" for n in range(1, 9)]
     assert len({r["id"] for r in events}) == len(events)
     assert any("gap" in r["class"].split() for r in merged)
 
