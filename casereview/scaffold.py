@@ -22,7 +22,6 @@ from .model import (
     AGENCIES_FOLDER,
     CASE_FILE,
     DEFAULT_MARKING,
-    REVIEW_FILE,
     find_workspace,
     load_case,
     load_review,
@@ -200,7 +199,7 @@ def create_case(workspace: Path | str, details: NewCase) -> Path:
         raise ScaffoldError(problems)
     env = environment(workspace)
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(details).items()}
-    values.update(today=date.today().isoformat(), framework=SECTIONS,
+    values.update(today=date.today().isoformat(), framework=SECTIONS, agencies=[], in_case=True,
                   commissioned_long=f"{details.commissioned.day} {details.commissioned:%B %Y}")
     files = {"case.toml": env.get_template("case.toml.j2").render(**values),
              "index.md": env.get_template("case-index.md.j2").render(**values)}
@@ -260,11 +259,13 @@ def add_document(review_dir: Path | str, kind: str, workspace: Path | str = ".")
     values = {"title": review.title, "agency": review.agency, "child": review.child,
               "panel": review.panel, "requested": review.requested.isoformat(),
               "requested_long": f"{review.requested.day} {review.requested:%B %Y}",
-              "marking": review.marking, "framework": SECTIONS, "today": date.today().isoformat()}
+              "marking": review.marking, "framework": SECTIONS, "today": date.today().isoformat(),
+              "agencies": review.case.agencies if review.level == "case" else [],
+              "in_case": review.level == "case"}
     text = environment(workspace).get_template(f"{kind}.md.j2").render(**values)
     entry = (f'\n[[documents]]\nsource = "{kind}.md"\ntitle = "{title}"\n' +
              ("public = true\n" if public else "") + ("numbered = true\n" if numbered else ""))
-    toml = review.root / REVIEW_FILE
+    toml = review.settings_file
     original = toml.read_text(encoding="utf-8")
     target.write_text(text, encoding="utf-8")
     try:
