@@ -100,7 +100,8 @@ def cli() -> None:
 @cli.command()
 @click.argument("review_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to put the html/ and pdf/ folders [default: _build/<review folder>].")
+              help="Where to put the html/ and pdf/ folders [default: _build/<review folder> at the "
+              "workspace's root].")
 @click.option("--no-pdf", is_flag=True, help="Build the HTML only (quicker while drafting).")
 @click.option("--final", is_flag=True, help="Leave out the guidance for writers shown in drafts.")
 @click.option("--edition", type=click.Choice(["restricted", "public"]), default="restricted",
@@ -538,8 +539,8 @@ def actions_update(action_id, status, rag, evidence, by, review_dirs) -> None:
 @click.argument("review_dirs", nargs=-1, type=click.Path(file_okay=False, exists=True,
                                                          path_type=Path))
 @click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("_build/action-register"), show_default=True,
-              help="Where to put html/ and pdf/.")
+              help="Where to put html/ and pdf/ [default: _build/action-register at the "
+              "workspace's root].")
 @click.option("--on", "on", type=DAY, help="Report as on this day [default: today].")
 @click.option("--no-pdf", is_flag=True, help="Build the HTML only.")
 @reports_problems
@@ -547,7 +548,9 @@ def actions_report(review_dirs, outdir, on, no_pdf) -> None:
     """Build the central register of every review's actions, as HTML and PDF."""
     today = on or date.today()
     notes: list = []
-    html, pdfs = write_register(_reviews(review_dirs), find_workspace(Path(".")), outdir,
+    workspace = find_workspace(Path.cwd())
+    outdir = outdir or workspace / "_build" / "action-register"
+    html, pdfs = write_register(_reviews(review_dirs), workspace, outdir,
                                 today=today, pdf=not no_pdf,
                                 progress=lambda m: click.echo(f"  {m}…"), notes=notes)
     for note in notes:

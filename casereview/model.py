@@ -113,6 +113,15 @@ class Review:
         return self.root.name
 
     @property
+    def signer_title(self) -> tuple[str, str]:
+        """Who signs this review off, in words, and the table of its settings naming them."""
+        if self.level != "case":
+            return "chief officer", "chief_officer"
+        if self.case.signer is not None:
+            return "signer of the panel's documents", "panel_signoff"
+        return "panel chair", "panel_chair"
+
+    @property
     def settings_file(self) -> Path:
         """The file this review is declared in: its review.toml, or the case's case.toml."""
         return self.root / (CASE_FILE if self.level == "case" else REVIEW_FILE)
@@ -153,6 +162,8 @@ class Case:
     period_start: date
     period_end: date
     chair: Person
+    #: Who signs the panel's documents off: the panel chair unless the board names another.
+    signer: Person | None = None
     members: list[PanelMember] = field(default_factory=list)
     agencies: list[RequestedAgency] = field(default_factory=list)
     terms_of_reference: str = ""
@@ -386,6 +397,13 @@ _CASE_TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
     "panel_chair": {
         "name": (str, True, "the panel chair's name", 'name = "Ruth Adeyemi"'),
         "role": (str, True, "the panel chair's role", 'role = "Independent chair"'),
+    },
+    # A board whose procedures have someone else sign the panel's documents off names them here.
+    "panel_signoff": {
+        "name": (str, False, "who signs the panel's documents off, if not the panel chair",
+                 'name = "Alan Kerr"'),
+        "role": (str, False, "their role", 'role = "Chair, Northshire Safeguarding Children '
+                 'Board"'),
     },
     "publication": _TABLES["publication"],
     "chronology": _TABLES["chronology"],
@@ -777,6 +795,12 @@ def load_case(root: Path | str, *, base: Path | None = None) -> Case:
     sources = _sources(data, root, base, checker, {})
     people = _people(data, checker)
     _ranges(tables, checker)
+    if len(tables["panel_signoff"]) == 1:
+        checker.add("key-missing", "name" if "role" in tables["panel_signoff"] else "role",
+                    "[panel_signoff] needs both the name and the role of who signs the panel's "
+                    "documents off.", 'Give both, as in name = "Alan Kerr" and role = "Chair, '
+                    'Northshire Safeguarding Children Board", or remove [panel_signoff] for the '
+                    "panel chair.", table="panel_signoff")
     trust = tables["signoff"].get("trust_roots", [])
     for written in trust:
         if not isinstance(written, str) or not (root / written).is_file():
@@ -789,7 +813,9 @@ def load_case(root: Path | str, *, base: Path | None = None) -> Case:
     return Case(
         root=root, title=top["title"], child=top["child"], board=top["board"],
         panel=top["panel"], commissioned=top["commissioned"], period_start=period["start"],
-        period_end=period["end"], chair=Person(chair["name"], chair["role"]), members=members,
+        period_end=period["end"], chair=Person(chair["name"], chair["role"]),
+        signer=Person(**tables["panel_signoff"]) if len(tables["panel_signoff"]) == 2 else None,
+        members=members,
         agencies=agencies, terms_of_reference=top.get("terms_of_reference", ""),
         version=top.get("version", "0.1"), marking=top.get("marking", DEFAULT_MARKING),
         months=timescales.get("months", 6), panel_deadline=timescales.get("panel_deadline"),
@@ -829,7 +855,8 @@ def _case_review(case: Case, base: Path | None) -> Review:
     return Review(
         root=case.root, title=case.title, agency=case.panel, child=case.child,
         panel=case.board, requested=case.commissioned, period_start=case.period_start,
-        period_end=case.period_end, reviewer=case.chair, chief_officer=case.chair,
+        period_end=case.period_end, reviewer=case.chair,
+        chief_officer=case.signer or case.chair,
         terms_of_reference=case.terms_of_reference, version=case.version, marking=case.marking,
         documents=case.documents, sources=sources, gap_days=case.gap_days, months=case.months,
         panel_deadline=case.panel_deadline, incident=case.incident,

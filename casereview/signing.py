@@ -49,8 +49,7 @@ def _signer_refusals(review: Review, name: str, keyed: bool) -> list[Problem]:
     allowed that, and never in place of a sign-off made with a key."""
     settings = review.settings_file.name
     toml = display_path(review.settings_file)
-    who, table = ("panel chair", "panel_chair") if review.level == "case" else \
-        ("chief officer", "chief_officer")
+    who, table = review.signer_title
     problems = []
     if same_name_key(name) != same_name_key(review.chief_officer.name):
         problems.append(Problem("signer-not-chief-officer", f'"{name}" is not the review\'s '
@@ -197,6 +196,7 @@ def sign_off(review_dir: Path | str, *, name: str, role: str, key: Path | None =
     try:
         progress("Building the final documents")
         page = {"name": name, "role": role, "digital": signer is not None, "level": review.level,
+                "signer": review.signer_title[0],
                 "secured": uk_date(review.records_secured or secured_on(review.root))}
         result = build(review.root, staging / "build", final=True, draft=False, signoff=page)
         claims = {

@@ -181,8 +181,8 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.latex_elements = {**config.latex_elements, "maketitle": _latex_title(review)}
     config.html_title = review.title
     # Who the DRAFT banner waits for: the panel chair signs off a case's panel documents.
-    config.html_context = {**config.html_context, "casereview_signer": "the panel chair" if
-                           review.level == "case" else "the chief officer"}
+    config.html_context = {**config.html_context,
+                           "casereview_signer": f"the {review.signer_title[0]}"}
 
 
 def _mark(config: Config, marking: str, version: str | None) -> None:
@@ -529,7 +529,7 @@ def _signoff_page(details: dict) -> str:
     esc = latex_escape
     return "\n".join([
         r"\clearpage",
-        *([r"\section*{Sign-off by the panel chair}",
+        *([r"\section*{Sign-off by the " + esc(details.get("signer", "panel chair")) + "}",
            "I confirm that the panel has considered every agency's review and chronology, and I "
            "endorse these documents for the board." + r"\par\bigskip"]
           if details.get("level") == "case" else

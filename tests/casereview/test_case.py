@@ -350,3 +350,23 @@ def test_panel_documents_change_no_agency_verify(built_example, tmp_path):
     for folder in agencies:
         assert [p for p in verify_signoff(folder)[1] if p.is_error] == [], folder.name
     assert [p for p in verify_signoff(case)[1] if p.is_error] == []
+
+
+def test_a_board_may_name_who_signs_the_panels_documents_off(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    case = copy_example(tmp_path)
+    toml = case / "case.toml"
+    original = toml.read_text()
+    toml.write_text(original.replace("[[panel_members]]", '[panel_signoff]\nname = "Alan Kerr"\n'
+                                     'role = "Chair, Northshire Safeguarding Children Board"\n\n'
+                                     "[[panel_members]]", 1))
+    review = load_review(case)
+    assert (review.chief_officer.name, review.signer_title) == (
+        "Alan Kerr", ("signer of the panel's documents", "panel_signoff"))
+    assert review.reviewer.name == "Ruth Adeyemi"  # the chair still writes and chairs
+    toml.write_text(original.replace("[[panel_members]]", '[panel_signoff]\nname = "Alan Kerr"\n'
+                                     "\n[[panel_members]]", 1))
+    with pytest.raises(ConfigError) as caught:
+        load_case(case)
+    assert [p.code for p in caught.value.problems] == ["key-missing"]
+    assert "[panel_signoff] needs both the name and the role" in str(caught.value.problems[0])
