@@ -484,13 +484,16 @@ class SettingsReferenceDirective(SphinxDirective):
             heading = table or "At the top of the file"
             result.append(nodes.rubric(text=heading))
             rows = [["Setting", "Written as", "Needed", "What it is", "Example"]]
-            rows += [[key, kind, "yes" if required else "", what, example]
+            # Settings and examples as code: typographic quotes would not be TOML.
+            rows += [[nodes.literal(text=key), kind, "yes" if required else "", what,
+                      nodes.literal(text=example)]
                      for key, kind, required, what, example in keys]
             result.append(_table(rows, (14, 16, 8, 34, 28), "settings-reference"))
         return result
 
 
-def _table(rows: list[list[str]], widths: tuple[int, ...], klass: str) -> nodes.table:
+def _table(rows: list[list[str | nodes.Node]], widths: tuple[int, ...],
+           klass: str) -> nodes.table:
     """A docutils table: the first row is the heading row."""
     table = nodes.table(classes=[klass])
     group = nodes.tgroup(cols=len(widths))
@@ -499,8 +502,10 @@ def _table(rows: list[list[str]], widths: tuple[int, ...], klass: str) -> nodes.
     for part, lines in ((nodes.thead(), rows[:1]), (nodes.tbody(), rows[1:])):
         for cells in lines:
             row = nodes.row()
-            for text in cells:
-                row += nodes.entry("", nodes.paragraph(text=text))
+            for cell in cells:
+                content = nodes.paragraph(text=cell) if isinstance(cell, str) else \
+                    nodes.paragraph("", "", cell)
+                row += nodes.entry("", content)
             part += row
         group += part
     return table

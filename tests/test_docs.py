@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import click
 import pytest
 
 from casereview.cli import cli
+from casereview.model import CASE_FILE, REVIEW_FILE, settings_reference
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -74,3 +76,13 @@ def test_docs_build_without_warnings_and_list_every_command(tmp_path):
     reference = (tmp_path / "html" / "cli.html").read_text()
     for path, _ in COMMANDS:
         assert path.replace("casereview ", "casereview-", 1).replace(" ", "-") in reference, path
+    # The settings reference is made from the declarations loading checks against.
+    settings = (tmp_path / "html" / "review-toml.html").read_text()
+    for typographic, plain in (("’", "'"), ("“", '"'), ("”", '"')):
+        settings = settings.replace(typographic, plain)
+    for file in (REVIEW_FILE, CASE_FILE):
+        for _, keys in settings_reference(file):
+            for key, _, _, what, _ in keys:
+                assert f'<span class="pre">{html.escape(key, quote=False)}</span>' in settings
+                assert html.escape(what, quote=False) in settings, (file, key)
+    assert '<span class="pre">commissioned</span>' in settings
