@@ -133,6 +133,17 @@ def _latex_preamble(marking: str, version: str | None) -> str:
     ])
 
 
+def _pdf_metadata(review: Review, marking: str) -> str:
+    """The PDF's own title, author, subject and marking, which a reader's PDF viewer, a records
+    system and a screen reader show before the first page."""
+    fields = {"pdfauthor": review.reviewer.name, "pdfsubject": review.title,
+              "pdfkeywords": marking, "pdfcreator": f"casereview {__version__}"}
+    pairs = ",".join(f"{k}={{{latex_escape(v)}}}" for k, v in fields.items())
+    # Each document's own title is known only once LaTeX reads it.
+    return (r"\makeatletter\AtBeginDocument{\hypersetup{pdftitle={\@title}," + pairs +
+            r"}}\makeatother")
+
+
 def _latex_title(review: Review) -> str:
     rows = "\n".join(rf"\textbf{{{latex_escape(k)}}} & {latex_escape(v)} \\[4pt]"
                      for k, v in title_block(review))
@@ -178,7 +189,9 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.latex_documents = [(d.docname, f"{d.stem}.tex", d.title, review.reviewer.name, "howto")
                               for d in documents]
     _mark(config, marking, review.version)
-    config.latex_elements = {**config.latex_elements, "maketitle": _latex_title(review)}
+    config.latex_elements = {**config.latex_elements, "maketitle": _latex_title(review),
+                             "preamble": config.latex_elements.get("preamble", "") + "\n" +
+                             _pdf_metadata(review, marking)}
     config.html_title = review.title
     # Who the DRAFT banner waits for: the panel chair signs off a case's panel documents.
     config.html_context = {**config.html_context,

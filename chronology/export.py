@@ -1,13 +1,16 @@
 """A merged chronology written out for people who work in Excel, or for other tools.
 
 Cells that Excel would read as a formula (starting = + - @) are neutralised: in CSV by a leading
-apostrophe, as OWASP advises; in XLSX by storing every cell as text, which Excel never runs.
+apostrophe, as OWASP advises; in XLSX by storing every text cell as text, which Excel never runs.
+A workbook keeps the earliest and latest dates as dates and the row as a number, so they sort and
+filter as such; the date as the agency wrote it stays text beside them.
 Files are written to a temporary name and renamed, so a reader never sees half a file.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +69,11 @@ def export(events: pd.DataFrame, path: Path | str) -> Path:
     return path
 
 
+#: Columns Excel should hold as what they are, so they sort and filter as dates and numbers.
+_DATE_COLUMNS = ("Earliest date", "Latest date")
+_NUMBER_COLUMNS = ("Row",)
+
+
 def _write_xlsx(flat: pd.DataFrame, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -76,15 +84,24 @@ def _write_xlsx(flat: pd.DataFrame, path: Path) -> None:
     sheet.append(list(flat.columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    typed = {flat.columns.get_loc(c): date.fromisoformat for c in _DATE_COLUMNS}
+    typed |= {flat.columns.get_loc(c): int for c in _NUMBER_COLUMNS}
     for values in flat.itertuples(index=False):
-        sheet.append([str(v) for v in values])
+        sheet.append([typed[i](v) if i in typed and v != "" else str(v)
+                      for i, v in enumerate(values)])
     for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            # openpyxl treats any text starting "=" as a formula; force text so nothing runs.
-            cell.data_type = "s"
+        for position, cell in enumerate(row):
+            if position in typed:
+                if isinstance(cell.value, date):
+                    cell.number_format = "DD/MM/YYYY"
+            else:
+                # openpyxl treats any text starting "=" as a formula; force text so nothing runs.
+                cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
-    widths = {"Event": 60, "Action/outcome": 40, "Source of information": 28, "Comment": 30}
+    sheet.auto_filter.ref = sheet.dimensions
+    widths = {"Event": 60, "Action/outcome": 40, "Source of information": 28, "Comment": 30,
+              "Date": 16, "Earliest date": 12, "Latest date": 12, "Row": 7}
     for index, heading in enumerate(flat.columns, start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = widths.get(heading, 14)
     book.save(path)

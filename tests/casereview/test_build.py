@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from casereview.build import BuildError, build
 from tests.conftest import EXAMPLE, chronology_tables, pdf_pages
@@ -88,6 +89,17 @@ def test_every_page_of_every_pdf_has_marking_draft_and_footer(built_example):
 
 def review_pdf(example):
     return next(p for p in example.probation.pdfs if p.stem == "management-review")
+
+
+@pytest.mark.slow
+def test_pdfs_carry_their_title_author_subject_and_marking(built_example):
+    overview = next(p for p in built_example.built.pdfs if p.stem == "overview-report")
+    meta = PdfReader(overview).metadata
+    assert (meta.title, meta.author, meta.subject) == (
+        "Overview report", "Ruth Adeyemi", "Serious case review: Child P")
+    assert meta["/Keywords"] == "OFFICIAL-SENSITIVE"
+    probation = PdfReader(review_pdf(built_example)).metadata
+    assert (probation.title, probation.author) == ("Management review", "Helen Marsh")
 
 
 @pytest.mark.slow

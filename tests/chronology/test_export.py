@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -46,6 +47,18 @@ def test_xlsx_export_stores_text_not_formulas(events, tmp_path):
     cells = [row[9] for row in sheet.iter_rows(min_row=2)]  # the Event column
     assert [c.value for c in cells] == DANGEROUS
     assert {c.data_type for c in cells} == {"s"}
+
+
+def test_xlsx_export_has_real_dates_numbers_a_filter_and_a_frozen_header(events, tmp_path):
+    sheet = openpyxl.load_workbook(export(events, tmp_path / "merged.xlsx")).active
+    headings = [c.value for c in sheet[1]]
+    first = dict(zip(headings, sheet[2], strict=True))
+    assert first["Earliest date"].value == dt.datetime(2015, 5, 1)
+    assert first["Earliest date"].is_date and first["Earliest date"].number_format == "DD/MM/YYYY"
+    assert first["Row"].value == 2 and first["Row"].data_type == "n"
+    assert first["Date"].value == "01/05/2015" and first["Date"].data_type == "s"  # as written
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(headings)).column_letter}5"
 
 
 def test_json_export(events, tmp_path):
