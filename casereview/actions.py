@@ -478,6 +478,11 @@ def register_markdown(figures: Register, chart: str | None) -> str:
         "## Overdue actions", "",
     ]
     overdue = figures.overdue()
+    if overdue:
+        # Column shares for the PDF, so a target date is never cut to "31/03" by a squeezed
+        # column; the HTML sizes its own.
+        parts += ["```{tabularcolumns} " + "".join(rf"|\X{{{share}}}{{24}}" for share in
+                                                   (4, 2, 6, 4, 3, 3, 2)) + "|", "```", ""]
     parts.append(_md_table(["Review", "Action", "What", "Owner", "Agency", "Target", "Status"],
                            [[a.review.title, a.values.get("action_id", ""), a.values.get("action", ""),
                              a.values.get("owner", ""), a.values.get("agency", ""),

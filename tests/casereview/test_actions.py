@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from casereview.actions import ActionError, history, load_plan, register, update
 from casereview.cli import cli
@@ -215,6 +216,37 @@ def test_register_figures_across_a_workspace(tmp_path, monkeypatch):
     pages = pdf_pages(tmp_path / "_build/action-register/pdf/action-register.pdf")
     assert pages and all(page.count("OFFICIAL-SENSITIVE") == 2 for page in pages)
     assert chronology_tables(html) == []
+
+
+@pytest.mark.slow
+def test_the_register_prints_overdue_target_dates_whole(built_example, tmp_path, monkeypatch):
+    """The example case's register: its long owner and agency names once squeezed the target
+    column until "01/01/2017" showed as "01/01" with the status printed over the year."""
+    monkeypatch.chdir(built_example.case.parent.parent)
+    result = CliRunner().invoke(cli, ["actions", "report", "--on", "2017-05-01", "-o",
+                                      str(tmp_path / "register")])
+    assert result.exit_code == 0, result.output
+    reviews = [load_review(built_example.case), load_review(built_example.case / "agencies" /
+                                                            "probation")]
+    targets = {f"{a.target:%d/%m/%Y}" for a in register(reviews, date(2017, 5, 1)).overdue()}
+    placed = text_positions(tmp_path / "register" / "pdf" / "action-register.pdf")
+    dates = [f for f in placed if f[0] in targets]
+    assert targets and {f[0] for f in dates} == targets
+    for text, x, y, size in dates:
+        after = min(fx for ft, fx, fy, _ in placed if abs(fy - y) < 1 and fx > x)
+        assert after - x > 0.45 * size * len(text), (text, x, after)
+
+
+def text_positions(pdf) -> list[tuple[str, float, float, float]]:
+    """Each piece of text pypdf finds in the PDF, with where it starts and its font size."""
+    found = []
+    for page in PdfReader(pdf).pages:
+        def note(text, cm, tm, font, size):
+            if text.strip():
+                found.append((text.strip(), tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5],
+                              size * tm[0] * cm[0]))
+        page.extract_text(visitor_text=note)
+    return found
 
 
 @pytest.mark.parametrize("markings, expected", [
