@@ -133,7 +133,8 @@ def draw(review: Review, path: Path, *, kind: str = "timeline") -> Path:
     events = merged_events(review)
     order = [s.agency for s in review.sources]
     if kind == "monthly":
-        return plot.monthly(events, path, agency_order=order, title=review.title)
+        return plot.monthly(events, path, period=review.period, agency_order=order,
+                            title=review.title)
     gaps = find_gaps(events, review.gap_days, review.period)
     return plot.timeline(events, path, period=review.period, gaps=gaps, agency_order=order,
                          title=review.title)

@@ -83,15 +83,24 @@ def timeline(events: pd.DataFrame, path: Path | str, *, period: tuple[date, date
     return _finish(figure, axes, path, title)
 
 
-def monthly(events: pd.DataFrame, path: Path | str, *, agency_order: list[str] = (),
-            title: str = "") -> Path:
-    """Contacts per agency per month, as stacked bars; month-only dates count in their month."""
-    plt = _figure_module()
+def month_counts(events: pd.DataFrame, period: tuple[date, date] | None = None) -> pd.DataFrame:
+    """Events per month (rows, every month from the period's first to its last, and any month
+    outside it that has events) and agency (columns)."""
     months = events["date_start"].map(lambda d: date(d.year, d.month, 1))
     counts = pd.crosstab(months, events["agency"]).sort_index()
-    if len(counts):
-        full = pd.date_range(min(counts.index), max(counts.index), freq="MS").date
+    bounds = [*counts.index, *((date(p.year, p.month, 1) for p in period) if period else ())]
+    if bounds:
+        # A month with no contact is a finding too: every month of the period has its bar.
+        full = pd.date_range(min(bounds), max(bounds), freq="MS").date
         counts = counts.reindex(full, fill_value=0)
+    return counts
+
+
+def monthly(events: pd.DataFrame, path: Path | str, *, period: tuple[date, date] | None = None,
+            agency_order: list[str] = (), title: str = "") -> Path:
+    """Contacts per agency per month, as stacked bars; month-only dates count in their month."""
+    plt = _figure_module()
+    counts = month_counts(events, period)
     order = [a for a in agency_order if a in counts.columns]
     order += [a for a in counts.columns if a not in order]
     counts = counts[order]
@@ -103,5 +112,7 @@ def monthly(events: pd.DataFrame, path: Path | str, *, agency_order: list[str] =
         bottom = [b + c for b, c in zip(bottom, counts[agency], strict=True)]
     axes.set_ylabel("Contacts recorded")
     axes.tick_params(axis="x", labelrotation=90, labelsize="small")
-    axes.legend(fontsize="small", frameon=False)
+    # Below the chart, as on the timeline, so the legend never covers a bar.
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(6, len(order) or 1),
+                frameon=False, fontsize="small")
     return _finish(figure, axes, path, title)

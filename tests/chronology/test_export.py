@@ -12,6 +12,7 @@ import pytest
 
 from chronology.export import export, neutralise
 from chronology.merging import merge
+from chronology.plot import month_counts
 from chronology.problems import InputError
 from chronology.records import Source, load
 
@@ -72,3 +73,12 @@ def test_unknown_format(events, tmp_path):
     assert str(caught.value) == ('merged.docx: error [export-format] cannot write ".docx" files. '
                                  "Give a file name ending .csv, .xlsx or .json.")
     assert not list(Path(tmp_path).glob("*merged*"))
+
+
+def test_the_monthly_chart_has_a_bar_for_every_month_of_the_period(events):
+    """Months without contact are findings too, before the first event and after the last."""
+    counts = month_counts(events, (dt.date(2015, 3, 1), dt.date(2015, 8, 31)))
+    assert [f"{m:%m/%Y}" for m in counts.index] == [
+        "03/2015", "04/2015", "05/2015", "06/2015", "07/2015", "08/2015"]
+    assert counts.loc[dt.date(2015, 5, 1), "Police"] == 4
+    assert counts.drop(dt.date(2015, 5, 1)).to_numpy().sum() == 0
