@@ -103,10 +103,14 @@ def input_sets(scratch: Path) -> dict[str, list[dict]]:
     sheets = {"sheet-missing.xlsx": "Timeline"}
     sets["corpus"] = [{"path": p, "agency": "Test", "sheet": sheets.get(p.name)}
                       for p in sorted(corpus.iterdir()) if p.suffix != ".expected"]
-    example = ROOT / "reviews" / "example"
-    review = tomllib.loads((example / "review.toml").read_text(encoding="utf-8"))
-    sets["example"] = [{"path": example / r["file"], "agency": r["agency"], "code": r["code"]}
-                       for r in review["records"]]
+    # The example case's records: the case's own, its agencies' and the police's workspace.
+    example = ROOT / "reviews"
+    settings = [example / "example" / "case.toml",
+                *sorted((example / "example" / "agencies").glob("*/review.toml")),
+                example / "example-police" / "review.toml"]
+    sets["example"] = [{"path": toml.parent / r["file"], "agency": r["agency"], "code": r["code"]}
+                       for toml in settings
+                       for r in tomllib.loads(toml.read_text(encoding="utf-8"))["records"]]
     return sets
 
 

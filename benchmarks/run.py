@@ -216,12 +216,16 @@ def preview_seconds(chromium, folder: Path, edits: int = 5) -> float:
     import urllib.request
 
     shutil.copy(ROOT / "conf.py", folder / "conf.py")
-    shutil.copytree(ROOT / "reviews" / "example", folder / "reviews" / "example")
+    # Probation's management review, in the example case (which gives it the child and period).
+    shutil.copytree(ROOT / "reviews" / "example", folder / "reviews" / "example",
+                    ignore=shutil.ignore_patterns("received", "signoff", "secured", "working",
+                                                  "custody.jsonl"))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "casereview.cli", "preview",
-                               "reviews/example", "--port", str(port)], cwd=folder,
+                               "reviews/example/agencies/probation", "--port", str(port)],
+                              cwd=folder,
                               start_new_session=True, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/management-review.html"
@@ -234,7 +238,8 @@ def preview_seconds(chromium, folder: Path, edits: int = 5) -> float:
                 time.sleep(0.2)
         page = chromium.new_page()
         page.goto(url)
-        document = folder / "reviews" / "example" / "management-review.md"
+        document = folder / "reviews" / "example" / "agencies" / "probation" / \
+            "management-review.md"
         times = []
         for number in range(edits):
             text = f"Benchmark edit number {number}."
