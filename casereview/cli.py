@@ -42,6 +42,7 @@ from .preview import HOST
 from .preview import preview as serve
 from .receiving import agency_statuses
 from .receiving import receive as receive_package
+from .record_template import write_template
 from .records import WORKING, read_log, secure, verify_and_record
 from .scaffold import (
     NewCase,
@@ -639,6 +640,20 @@ def chronology_plot(review_dir: Path, output: Path, kind: str) -> None:
     """Draw a review's chronology as a PNG picture."""
     draw(load_review(review_dir), output, kind=kind)
     click.echo(f"Picture written to {display_path(output)}")
+
+
+@chronology.command("template")
+@click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--agency", required=True, help="The agency the blank chronology is for.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .xlsx workbook or .docx Word document to write.")
+@reports_problems
+def chronology_template(review_dir: Path, agency: str, output: Path) -> None:
+    """Write the blank chronology an agency fills in: the review's columns and what to write
+    in each, the period under review, and (in a workbook) checks on dates, kind and
+    significance."""
+    write_template(load_review(review_dir), agency, output)
+    click.echo(f"Template for {agency} written to {display_path(output)}")
 
 
 @cli.group()
