@@ -126,32 +126,63 @@ def latex_escape(text: str) -> str:
     return text.replace("\n", r"\newline ")
 
 
+#: What the printed table's marks mean, under its caption: print has no filters to explain it.
+PRINT_LEGEND = ("IDs in bold are events of high significance; each event's significance, as "
+                "recorded, is under its ID. Dates are DD/MM/YYYY; ? marks an uncertain date, and "
+                "the date as the agency wrote it is below where it differs.")
+#: Where a long unbroken run of text (a web address, a case reference) may break in print.
+_BREAK_AFTER = re.compile(r"(?<=[/._\-?&=:])|(?<=\w{12})(?=\w)")
+
+
+def print_date(row) -> list[str]:
+    """The date cell of the printed table, line by line: one normalised form (DD/MM/YYYY, or a
+    range of them, with ? when uncertain), then the form written where it differs, then a plain
+    reading of a date that is not one known day."""
+    start, end = row.date_start, row.date_end
+    normal = f"{start:%d/%m/%Y}" if start == end else f"{start:%d/%m/%Y} to {end:%d/%m/%Y}"
+    if row.qualifier == "about":
+        normal = "?" + normal
+    lines = [normal]
+    if row.date_text.strip() != normal:
+        lines.append(f"written: {row.date_text.strip()}")
+    _, reading = date_label(row.date_text)
+    if reading:
+        lines.append(f"({reading})")
+    return lines
+
+
+def breakable(text: str) -> str:
+    """Escaped text whose long words may break inside their narrow column, rather than run out
+    of it across the next."""
+    return " ".join(r"\allowbreak{}".join(latex_escape(part) for part in _BREAK_AFTER.split(word))
+                    if len(word) > 16 else latex_escape(word) for word in text.split(" "))
+
+
 def to_latex(events: pd.DataFrame, *, caption: str = "") -> str:
-    esc = latex_escape
+    esc = breakable
     # Ragged-right cells: justified text in narrow columns leaves rivers of white space.
     widths = "".join(rf">{{\raggedright\arraybackslash}}p{{{w}\linewidth}}"
-                     for w in (0.10, 0.12, 0.11, 0.13, 0.28, 0.16))
+                     for w in (0.09, 0.12, 0.10, 0.12, 0.27, 0.13, 0.07))
     head = r"\textbf{ID} & \textbf{Date} & \textbf{Agency} & \textbf{Source} & " \
-           r"\textbf{Event} & \textbf{Action/outcome}\\ \hline"
+           r"\textbf{Event} & \textbf{Action/outcome} & \textbf{Kind}\\ \hline"
     out = [r"\begingroup\footnotesize\setlength{\tabcolsep}{3pt}",
            r"\begin{longtable}{" + widths + "}"]
     if caption:
-        out.append(r"\caption{" + esc(caption) + r"}\\")
-    out += [r"\hline", head, r"\endfirsthead", r"\hline", head, r"\endhead",
-            r"\hline \multicolumn{6}{r}{\textit{continued on next page}}\\ \endfoot",
+        out.append(r"\caption{" + latex_escape(caption) + r"}\\")
+    out += [r"\multicolumn{7}{p{0.96\linewidth}}{\textit{" + latex_escape(PRINT_LEGEND) +
+            r"}}\\[2pt]",
+            r"\hline", head, r"\endfirsthead", r"\hline", head, r"\endhead",
+            r"\hline \multicolumn{7}{r}{\textit{continued on next page}}\\ \endfoot",
             r"\hline \endlastfoot"]
     is_gap = events["is_gap"] if "is_gap" in events else [False] * len(events)
     for row, gap in zip(events.itertuples(index=False), is_gap, strict=True):
         if gap:
-            out.append(rf" & {esc(row.date_text)} & \multicolumn{{4}}{{p{{0.74\linewidth}}}}"
+            out.append(rf" & {esc(row.date_text)} & \multicolumn{{5}}{{p{{0.74\linewidth}}}}"
                        rf"{{\textit{{{esc(row.event)}}}}}\\ \hline")
             continue
-        written, reading = date_label(row.date_text)
-        date_cell = esc(written)
+        date_cell = r"\newline ".join(esc(line) for line in print_date(row))
         if row.time:
             date_cell += r"\newline " + esc(row.time)
-        if reading:
-            date_cell += r"\newline (" + esc(reading) + ")"
         event_cell = esc(row.event)
         joint = getattr(row, "joint", ())
         if joint:
@@ -162,7 +193,9 @@ def to_latex(events: pd.DataFrame, *, caption: str = "") -> str:
         ident = esc(row.id)
         if row.significance.lower() == "high":
             ident = r"\textbf{" + ident + "}"
+        if row.significance:
+            ident += r"\newline {\scriptsize " + esc(row.significance) + "}"
         out.append(f"{ident} & {date_cell} & {esc(row.agency)} & {esc(row.source)} & "
-                   rf"{event_cell} & {esc(row.action)}\\ \hline")
+                   rf"{event_cell} & {esc(row.action)} & {esc(row.kind)}\\ \hline")
     out += [r"\end{longtable}", r"\endgroup"]
     return "\n".join(out)
