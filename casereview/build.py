@@ -60,9 +60,13 @@ def default_outdir(review_dir: Path, edition: str = "restricted") -> Path:
 
 
 def run_review_sphinx(review: Review, workspace: Path, builder: str, outdir: Path,
-                doctrees: Path, *, fresh: bool, final: bool = False, draft: bool = True,
-                edition: str = "restricted", signoff: dict | None = None) -> None:
-    cited = agency_paragraphs(review.case) if review.level == "case" else {}
+                      doctrees: Path, *, fresh: bool, final: bool = False, draft: bool = True,
+                      edition: str = "restricted", signoff: dict | None = None,
+                      cited: dict | None = None) -> None:
+    """Run Sphinx on a review. ``cited`` is the agency reviews' paragraph numbers the panel's
+    documents cite; a build running Sphinx twice (HTML, then LaTeX) works them out once."""
+    if cited is None:
+        cited = agency_paragraphs(review.case) if review.level == "case" else {}
     run_sphinx(review.root, workspace, builder, outdir, doctrees, fresh=fresh,
                overrides={"casereview_final": final, "casereview_draft": draft,
                           "casereview_edition": edition, "casereview_signoff": signoff or {},
@@ -149,17 +153,19 @@ def _build(review_dir: Path, outdir: Path, *, pdf: bool, final: bool, draft: boo
     # made here and kept only if the build succeeds: a refused build leaves nothing behind.
     staging = staging_folder(outdir, ".stage-")
     typeset = pdf and tex_installed()
+    cited = agency_paragraphs(review.case) if review.level == "case" else {}
     try:
         progress("Building HTML")
         # A fresh read every time: a cached environment would skip unchanged documents and so
         # hide their warnings, letting a broken review pass.
         run_review_sphinx(review, workspace, "html", staging / "html", staging / ".doctrees",
-                    fresh=True, final=final, draft=draft, edition=edition)
+                          fresh=True, final=final, draft=draft, edition=edition, cited=cited)
         guard(staging / "html")
         if typeset:
             progress("Building LaTeX")
-            run_review_sphinx(review, workspace, "latex", staging / ".latex", staging / ".doctrees",
-                        fresh=False, final=final, draft=draft, edition=edition, signoff=signoff)
+            run_review_sphinx(review, workspace, "latex", staging / ".latex",
+                              staging / ".doctrees", fresh=False, final=final, draft=draft,
+                              edition=edition, signoff=signoff, cited=cited)
             result.pdfs = [outdir / "pdf" / p.name for p in make_pdfs(
                 documents, staging / ".latex", staging / "pdf", progress, notes=result.notes)]
             guard(staging / "pdf")

@@ -200,8 +200,9 @@ def _sphinx(review: Review) -> list[Problem]:
     """Citations and markup problems, found by a build that writes nothing."""
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            run_review_sphinx(review, find_workspace(review.root), "dummy", Path(scratch) / "out",
-                        Path(scratch) / "doctrees", fresh=True, final=True)
+            run_review_sphinx(review, find_workspace(review.root), "dummy",
+                              Path(scratch) / "out", Path(scratch) / "doctrees", fresh=True,
+                              final=True)
         except BuildError as exc:
             return exc.problems
     return []

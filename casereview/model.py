@@ -131,6 +131,11 @@ class Review:
         return self.period_start, self.period_end
 
 
+def same_name_key(name: str) -> str:
+    """A name as compared: "David  Okonjo" and "david okonjo" are the same person or agency."""
+    return " ".join(name.casefold().split())
+
+
 @dataclass(frozen=True)
 class PanelMember:
     name: str
@@ -184,8 +189,7 @@ class Case:
     warnings: list[Problem] = field(default_factory=list)
 
     def agency(self, name: str) -> RequestedAgency | None:
-        folded = " ".join(name.split()).casefold()
-        return next((a for a in self.agencies if " ".join(a.name.split()).casefold() == folded),
+        return next((a for a in self.agencies if same_name_key(a.name) == same_name_key(name)),
                     None)
 
     def review_folder(self, agency: RequestedAgency) -> Path:
@@ -382,15 +386,15 @@ _KNOWN_TABLES = {*_TABLES, "documents", "records", "people"}
 # case.toml: the serious case review as the board commissions it and the panel owns it.
 _CASE_TOP_KEYS: dict[str, tuple[type, bool, str, str]] = {
     "title": (str, True, "the case review's title", 'title = "Serious case review: Child P"'),
-    "child": (str, True, "the child's pseudonym (never the real name)", 'child = "Child P"'),
+    "child": _TOP_KEYS["child"],
     "board": (str, True, "the safeguarding children board that commissions the review",
               'board = "Northshire Safeguarding Children Board"'),
     "panel": (str, True, "the review panel", 'panel = "Serious Case Review Panel"'),
     "commissioned": (date, True, "the date the board commissioned the review",
                      "commissioned = 2016-07-15"),
-    "terms_of_reference": (str, False, "the terms of reference", 'terms_of_reference = "..."'),
+    "terms_of_reference": _TOP_KEYS["terms_of_reference"],
     "version": (str, False, "the version of the panel's drafts", 'version = "0.2"'),
-    "marking": (str, False, "the protective marking", 'marking = "OFFICIAL-SENSITIVE"'),
+    "marking": _TOP_KEYS["marking"],
 }
 _CASE_TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
     "period": _TABLES["period"],
@@ -674,10 +678,20 @@ def load_review(root: Path | str, *, base: Path | None = None) -> Review:
     root = Path(root)
     if not (root / REVIEW_FILE).is_file() and (root / CASE_FILE).is_file():
         return _case_review(load_case(root, base=base), base)
-    path = find_review_file(root)
-    checker, data = _read_settings(path, base)
     case_root = case_of(root)
-    case = load_case(case_root, base=base) if case_root else None
+    return _agency_review(root, base, load_case(case_root, base=base) if case_root else None)
+
+
+def load_agency_review(case: Case, agency: RequestedAgency, *,
+                       base: Path | None = None) -> Review:
+    """The review of an agency kept in the case's agencies/ folder, read against the case
+    already loaded rather than reading case.toml again."""
+    return _agency_review(case.review_folder(agency), base, case)
+
+
+def _agency_review(root: Path, base: Path | None, case: Case | None) -> Review:
+    """An agency's review.toml, taking what the case gives when it is inside one."""
+    checker, data = _read_settings(find_review_file(root), base)
     given: dict[str, dict] = {}
     inherited: dict[str, Any] = {}
     if case is not None:
@@ -846,7 +860,7 @@ def _case_review(case: Case, base: Path | None) -> Review:
         if agency.kind != MANAGEMENT_REVIEW:
             continue
         if (case.review_folder(agency) / REVIEW_FILE).is_file():
-            sources += load_review(case.review_folder(agency), base=base).sources
+            sources += load_agency_review(case, agency, base=base).sources
         elif received := receipts(case.received_folder(agency)):
             # The agency's records stay with the agency: the panel has its merged chronology.
             sources.append(Source(path=received[-1] / RECEIVED_CHRONOLOGY, agency=agency.name,

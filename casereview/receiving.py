@@ -9,7 +9,6 @@ case's ``agencies/`` folder instead; a signed-off one there counts as received.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import stat
@@ -27,12 +26,12 @@ from .model import (
     REVIEW_FILE,
     Case,
     RequestedAgency,
+    load_agency_review,
     load_case,
-    load_review,
     receipts,
 )
 from .records import append_log
-from .signoff import RECORD, embedded_claims, signature_findings, state
+from .signoff import RECORD, embedded_claims, sha256_of, signature_findings, state
 
 MANIFEST = "manifest-sha256.json"
 RECEIPT = "receipt.json"
@@ -81,11 +80,6 @@ class AgencyStatus:
                 "state": self.state(today), "where": self.where}
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def agency_statuses(case: Case) -> list[AgencyStatus]:
     """Every agency the case asked, with what it has sent. A chronology-only agency counts as
     received once the panel holds its records."""
@@ -99,7 +93,7 @@ def agency_statuses(case: Case) -> list[AgencyStatus]:
                                          None, ", ".join(display_path(s.path) for s in held),
                                          held=bool(held)))
         elif (folder / REVIEW_FILE).is_file():
-            review = load_review(folder)
+            review = load_agency_review(case, agency)
             now = state(review)
             record = now.latest.record if now.signed else None
             statuses.append(AgencyStatus(agency, review.requested, agency.due,
@@ -157,7 +151,7 @@ def _read_package(package: Path, scratch: Path) -> dict[str, Path]:
             problems.append(f"{name} is missing")
         elif name not in manifest:
             problems.append(f"{name} was added")
-        elif _sha256(files[name]) != manifest[name]:
+        elif sha256_of(files[name]) != manifest[name]:
             problems.append(f"{name} has changed")
     if problems:
         raise _refuse("package-tampered", "the package does not match its manifest: "
@@ -225,7 +219,7 @@ def receive(case_dir: Path | str, package: Path | str, *, by: str,
                           "package received from the agency's own.")
         folder = case.received_folder(agency)
         kept = receipts(folder)
-        digest = _sha256(package)
+        digest = sha256_of(package)
         for earlier in kept:
             if json.loads((earlier / RECEIPT).read_text())["package_sha256"] == digest:
                 raise _refuse("package-already-received", f"this package was received before, "

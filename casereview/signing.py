@@ -25,7 +25,7 @@ from . import __version__
 from .build import build
 from .check import check_review
 from .chronologies import merged_events
-from .model import PARAGRAPHS_FILE, Review, load_review, uk_date
+from .model import PARAGRAPHS_FILE, Review, load_review, same_name_key, uk_date
 from .records import append_log, secured_on, secured_sets, set_fingerprint, verify
 from .signoff import (
     EMBEDDED,
@@ -34,7 +34,6 @@ from .signoff import (
     Signoff,
     SignoffError,
     certificate_name,
-    same_name_key,
     sha256_of,
     signoffs,
     source_hashes,

@@ -17,7 +17,15 @@ from pathlib import Path
 
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
-from .model import AGENCIES_FOLDER, CASE_FILE, RECEIVED_FOLDER, Review, find_workspace, load_review
+from .model import (
+    AGENCIES_FOLDER,
+    CASE_FILE,
+    RECEIVED_FOLDER,
+    Review,
+    find_workspace,
+    load_review,
+    same_name_key,
+)
 from .records import read_log, secured_sets, set_fingerprint, verify
 
 SIGNOFF = "signoff"
@@ -148,8 +156,6 @@ def _changes(review: Review, signed: dict[str, str]) -> list[Problem]:
     return changed
 
 
-def same_name_key(name: str) -> str:
-    return " ".join(name.casefold().split())
 
 
 def certificate_name(certificate) -> str:
