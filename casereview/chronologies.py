@@ -131,7 +131,10 @@ def draw(review: Review, path: Path, *, kind: str = "timeline") -> Path:
     from chronology import plot
 
     events = merged_events(review)
-    order = [s.agency for s in review.sources]
+    # Agencies in the order of their files, by the name their events carry: a file with an
+    # agency column (a received chronology) may name its agency otherwise than review.toml.
+    order = list(dict.fromkeys(agency for source in review.sources
+                               for agency in events.loc[events["code"] == source.code, "agency"]))
     if kind == "monthly":
         return plot.monthly(events, path, period=review.period, agency_order=order,
                             title=review.title)

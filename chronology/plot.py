@@ -38,12 +38,19 @@ def _finish(figure, axes, path: Path, title: str) -> Path:
         plt.close(figure)
 
 
+def lane_order(events: pd.DataFrame, agency_order: list[str] = ()) -> list[str]:
+    """The timeline's lanes, top first: the agencies with events, in the order asked (an agency
+    with no events gets no empty lane), then any others alphabetically."""
+    present = sorted(events["agency"].unique())
+    return [a for a in agency_order if a in present] + [a for a in present
+                                                        if a not in agency_order]
+
+
 def timeline(events: pd.DataFrame, path: Path | str, *, period: tuple[date, date] | None = None,
              gaps: list[Gap] = (), agency_order: list[str] = (), title: str = "") -> Path:
     """Draw the events on one lane per agency and save a PNG."""
     plt = _figure_module()
-    agencies = list(agency_order) or sorted(events["agency"].unique())
-    agencies += [a for a in sorted(events["agency"].unique()) if a not in agencies]
+    agencies = lane_order(events, agency_order)
     lanes = {name: len(agencies) - i for i, name in enumerate(agencies)}
     figure, axes = plt.subplots(figsize=(11, 1.2 + 0.55 * max(1, len(agencies))))
     if period:

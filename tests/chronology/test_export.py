@@ -12,7 +12,7 @@ import pytest
 
 from chronology.export import export, neutralise
 from chronology.merging import merge
-from chronology.plot import month_counts
+from chronology.plot import lane_order, month_counts
 from chronology.problems import InputError
 from chronology.records import Source, load
 
@@ -82,3 +82,8 @@ def test_the_monthly_chart_has_a_bar_for_every_month_of_the_period(events):
         "03/2015", "04/2015", "05/2015", "06/2015", "07/2015", "08/2015"]
     assert counts.loc[dt.date(2015, 5, 1), "Police"] == 4
     assert counts.drop(dt.date(2015, 5, 1)).to_numpy().sum() == 0
+
+
+def test_the_timeline_has_a_lane_for_each_agency_with_events_only(events):
+    assert lane_order(events, ["Northshire Police", "Probation"]) == ["Police"]
+    assert lane_order(events) == ["Police"]
