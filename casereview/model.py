@@ -6,20 +6,25 @@ reviewer editing the file by hand can fix it in one pass.
 
 from __future__ import annotations
 
-import difflib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from chronology.problems import CaseReviewError, InputError, Problem, Severity, display_path
-from chronology.reading import detect_encoding
+from chronology.problems import CaseReviewError, Problem, Severity, display_path
 from chronology.records import Source, agency_code
 
 from .publish import Register, register_from_toml
+from .settings import (
+    TYPE_NAMES,
+    Checker,
+    ConfigError,
+    array,
+    checked_tables,
+    read_settings,
+)
 
 REVIEW_FILE = "review.toml"
 CASE_FILE = "case.toml"
@@ -36,10 +41,6 @@ CHRONOLOGY_ONLY = "chronology only"
 #: What an agency review takes from its case rather than stating again (source 002, 8.5: the
 #: panel sets the child, the period and the terms for every agency alike).
 INHERITED = ("child", "panel", "period", "people", "timescales", "publication")
-
-
-class ConfigError(InputError):
-    """review.toml is missing, unreadable or has wrong values."""
 
 
 @dataclass(frozen=True)
@@ -304,83 +305,6 @@ _RECORD_KEYS = {
                'source = "Police records"'),
     "columns": (dict, False, "headings mapped to fields", 'columns = { "Seen" = "date" }'),
 }
-_MAY_BE_EMPTY = {"public_marking"}  # an empty marking means none on public documents
-_TYPE_NAMES = {str: "text in double quotes", date: "a date such as 2016-09-12 (no quotes)",
-               int: "a whole number", dict: "a table in braces", list: "a list",
-               bool: "true or false (no quotes)"}
-
-
-class _Checker:
-    def __init__(self, path: Path, text: str, base: Path | None,
-                 known_tables: set[str] | None = None):
-        self.known_tables = _KNOWN_TABLES if known_tables is None else known_tables
-        self.name = display_path(path, base)
-        self.lines = text.splitlines()
-        self.problems: list[Problem] = []
-
-    def line_of(self, key: str, table: str | None = None, nth: int = 0) -> int | None:
-        """Best-effort line of ``key`` (in ``[table]`` or the nth ``[[table]]``), for messages."""
-        start = 0
-        if table is not None:
-            pattern = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
-            hits = [i for i, line in enumerate(self.lines) if pattern.match(line)]
-            if len(hits) <= nth:
-                return None
-            start = hits[nth]
-        key_pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
-        for i in range(start + (1 if table else 0), len(self.lines)):
-            line = self.lines[i]
-            if i > start and table and line.lstrip().startswith("["):
-                break
-            if table is None and line.lstrip().startswith("["):
-                break
-            if key_pattern.match(line):
-                return i + 1
-        return start + 1 if table is not None else None
-
-    def add(self, code: str, key: str, message: str, hint: str = "", *, table: str | None = None,
-            nth: int = 0, severity: Severity = Severity.ERROR) -> None:
-        self.problems.append(Problem(code, message, self.name, self.line_of(key, table, nth),
-                                     key if table is None else f"{table}.{key}", hint, severity))
-
-    def values(self, data: dict[str, Any], spec: dict[str, tuple[type, bool, str, str]], *,
-               table: str | None = None, label: str = "", nth: int = 0) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        where = f" under [{label or table}]" if table else ""
-        for key, (kind, required, what, example) in spec.items():
-            if key not in data:
-                if required:
-                    self.add("key-missing", key, f'"{key}" is missing{where}: {what}.',
-                             f"Add a line such as {example}", table=table, nth=nth)
-                continue
-            value = data[key]
-            if kind is date and isinstance(value, str):
-                self.add("date-invalid", key, f'"{key}" = "{value}" is not a date in the form '
-                         "review.toml needs.", f"Write it as YYYY-MM-DD without quotes, as in "
-                         f"{example}", table=table, nth=nth)
-                continue
-            ok = isinstance(value, kind) and not (kind is date and hasattr(value, "hour")) and \
-                not (kind is int and isinstance(value, bool))
-            if not ok:
-                self.add("key-type", key, f'"{key}" should be {_TYPE_NAMES[kind]}.',
-                         f"For example: {example}", table=table, nth=nth)
-                continue
-            if kind is str and not value.strip() and key not in _MAY_BE_EMPTY:
-                self.add("key-empty", key, f'"{key}" is empty: {what}.',
-                         f"Fill it in, as in {example}", table=table, nth=nth)
-                continue
-            found[key] = value
-        for key in data:
-            if key in spec or (table is None and key in self.known_tables):
-                continue
-            if table is not None or not isinstance(data[key], dict | list):
-                self.add("key-unknown", key, f'"{key}" is not a setting casereview knows{where}.',
-                         _did_you_mean(key, spec), table=table, nth=nth,
-                         severity=Severity.ERROR if table in ("people", "agencies") else
-                         Severity.WARNING)
-        return found
-
-
 _KNOWN_TABLES = {*_TABLES, "documents", "records", "people"}
 
 # case.toml: the serious case review as the board commissions it and the panel owns it.
@@ -466,16 +390,9 @@ def settings_reference(file: str) -> list[tuple[str, list[tuple[str, str, bool, 
         parts = [("", _TOP_KEYS), *((f"[{n}]", spec) for n, spec in _TABLES.items()),
                  ("[[documents]]", _DOCUMENT_KEYS), ("[[records]]", _RECORD_KEYS),
                  ("[[people]]", _PEOPLE_KEYS)]
-    return [(table, [(key, _TYPE_NAMES[kind], required, what, example)
+    return [(table, [(key, TYPE_NAMES[kind], required, what, example)
                      for key, (kind, required, what, example) in spec.items()])
             for table, spec in parts]
-
-
-def _did_you_mean(key: str, spec: dict) -> str:
-    close = difflib.get_close_matches(key, list(spec), n=1)
-    if close:
-        return f'Did you mean "{close[0]}"? Correct the spelling, or remove the line.'
-    return "Check the spelling, or remove the line."
 
 
 def uk_date(value: date | None) -> str:
@@ -508,52 +425,10 @@ def find_review_file(root: Path) -> Path:
     return path
 
 
-def _read_settings(path: Path, base: Path | None,
-                   known_tables: set[str] | None = None) -> tuple[_Checker, dict[str, Any]]:
-    """A settings file's text and values; an unreadable file raises :class:`ConfigError`."""
-    data = path.read_bytes()
-    try:
-        # Notepad saves as "ANSI" (Windows-1252) or "Unicode" (UTF-16) as readily as UTF-8.
-        text = data.decode(detect_encoding(data)).removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ConfigError([Problem("encoding", f"the file cannot be read as text (a character on "
-                                   f"line {line} cannot be read).", display_path(path, base),
-                                   line, hint="Open it in Notepad and save it again with the "
-                                   "encoding UTF-8.")]) from None
-    checker = _Checker(path, text, base, known_tables)
-    try:
-        return checker, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_syntax_problem(exc, checker)]) from None
-
-
-def _tables(data: dict[str, Any], specs: dict[str, dict], checker: _Checker,
-            given: dict[str, dict] | None = None) -> dict[str, dict[str, Any]]:
-    """Each [table]'s checked values; ``given`` holds tables taken from the case instead."""
-    tables: dict[str, dict[str, Any]] = {}
-    for name, spec in specs.items():
-        if given and name in given:
-            tables[name] = given[name]
-            continue
-        section = data.get(name, {})
-        if not isinstance(section, dict):
-            checker.add("key-type", name, f'"{name}" should be a table ([{name}]).')
-            section = {}
-        if not section and any(required for _, required, _, _ in spec.values()):
-            first = next(iter(spec.values()))
-            checker.add("key-missing", name, f'the [{name}] table is missing.',
-                        f"Add [{name}] with a line such as {first[3]}")
-            tables[name] = {}
-            continue
-        tables[name] = checker.values(section, spec, table=name)
-    return tables
-
-
-def _documents(data: dict[str, Any], root: Path, base: Path | None, checker: _Checker,
+def _documents(data: dict[str, Any], root: Path, base: Path | None, checker: Checker,
                example: str) -> list[Document]:
     documents = []
-    for nth, entry in enumerate(_array(data, "documents", checker)):
+    for nth, entry in enumerate(_entries(data, "documents", checker)):
         values = checker.values(entry, _DOCUMENT_KEYS, table="documents", nth=nth,
                                 label=f"documents, entry {nth + 1}")
         if "source" in values:
@@ -571,10 +446,10 @@ def _documents(data: dict[str, Any], root: Path, base: Path | None, checker: _Ch
     return documents
 
 
-def _sources(data: dict[str, Any], root: Path, base: Path | None, checker: _Checker,
+def _sources(data: dict[str, Any], root: Path, base: Path | None, checker: Checker,
              coded: dict[str, tuple[str, int]]) -> list[Source]:
     sources = []
-    for nth, entry in enumerate(_array(data, "records", checker)):
+    for nth, entry in enumerate(_entries(data, "records", checker)):
         values = checker.values(entry, _RECORD_KEYS, table="records", nth=nth,
                                 label=f"records, entry {nth + 1}")
         code = _checked_code(values, coded, checker, nth) if "agency" in values else None
@@ -591,10 +466,10 @@ def _sources(data: dict[str, Any], root: Path, base: Path | None, checker: _Chec
     return sources
 
 
-def _people(data: dict[str, Any], checker: _Checker) -> list[dict]:
+def _people(data: dict[str, Any], checker: Checker) -> list[dict]:
     people = []
     roles: set[str] = set()
-    for nth, entry in enumerate(_array(data, "people", checker)):
+    for nth, entry in enumerate(_entries(data, "people", checker)):
         values = checker.values(entry, _PEOPLE_KEYS, table="people", nth=nth,
                                 label=f"people, entry {nth + 1}")
         if values.get("role") in roles:
@@ -609,7 +484,7 @@ def _people(data: dict[str, Any], checker: _Checker) -> list[dict]:
     return people
 
 
-def _ranges(tables: dict[str, dict[str, Any]], checker: _Checker) -> None:
+def _ranges(tables: dict[str, dict[str, Any]], checker: Checker) -> None:
     """Values of the right type that still cannot be meant."""
     restricted = tables["publication"].get("restricted_names", "pseudonyms")
     if restricted not in ("names", "pseudonyms"):
@@ -632,7 +507,7 @@ def _ranges(tables: dict[str, dict[str, Any]], checker: _Checker) -> None:
                     table="timescales")
 
 
-def _unknown_tables(data: dict[str, Any], known: set[str], checker: _Checker) -> None:
+def _unknowntables(data: dict[str, Any], known: set[str], checker: Checker) -> None:
     for key, value in data.items():
         if key not in known and isinstance(value, dict | list):
             checker.add("key-unknown", key, f'"{key}" is not a setting casereview knows.',
@@ -691,7 +566,7 @@ def load_agency_review(case: Case, agency: RequestedAgency, *,
 
 def _agency_review(root: Path, base: Path | None, case: Case | None) -> Review:
     """An agency's review.toml, taking what the case gives when it is inside one."""
-    checker, data = _read_settings(find_review_file(root), base)
+    checker, data = read_settings(find_review_file(root), base, _KNOWN_TABLES)
     given: dict[str, dict] = {}
     inherited: dict[str, Any] = {}
     if case is not None:
@@ -717,8 +592,8 @@ def _agency_review(root: Path, base: Path | None, case: Case | None) -> Review:
                         f"{CASE_FILE}.")
 
     top = checker.values(data, _TOP_KEYS)
-    tables = _tables(data, _TABLES, checker, given)
-    _unknown_tables(data, set(_TOP_KEYS) | _KNOWN_TABLES, checker)
+    tables = checked_tables(data, _TABLES, checker, given)
+    _unknowntables(data, set(_TOP_KEYS) | _KNOWN_TABLES, checker)
     documents = _documents(data, root, base, checker, "management-review.md")
     coded: dict[str, tuple[str, int]] = {}  # each code in use: its agency and entry
     sources = _sources(data, root, base, checker, coded)
@@ -778,19 +653,19 @@ def load_case(root: Path | str, *, base: Path | None = None) -> Case:
                                    display_path(root, base), hint="Give the folder of a case, "
                                    "such as reviews/example, or create one with casereview new "
                                    "case.")])
-    checker, data = _read_settings(path, base, _CASE_KNOWN_TABLES)
+    checker, data = read_settings(path, base, _CASE_KNOWN_TABLES)
     top = checker.values(data, _CASE_TOP_KEYS)
-    tables = _tables(data, _CASE_TABLES, checker)
-    _unknown_tables(data, set(_CASE_TOP_KEYS) | _CASE_KNOWN_TABLES, checker)
+    tables = checked_tables(data, _CASE_TABLES, checker)
+    _unknowntables(data, set(_CASE_TOP_KEYS) | _CASE_KNOWN_TABLES, checker)
     documents = _documents(data, root, base, checker, "overview-report.md")
     members = [PanelMember(v["name"], v["role"], v.get("independence", ""))
-               for nth, entry in enumerate(_array(data, "panel_members", checker))
+               for nth, entry in enumerate(_entries(data, "panel_members", checker))
                if {"name", "role"} <= (v := checker.values(
                    entry, _PANEL_MEMBER_KEYS, table="panel_members", nth=nth,
                    label=f"panel_members, entry {nth + 1}")).keys()]
     agencies: list[RequestedAgency] = []
     coded: dict[str, tuple[str, int]] = {}
-    for nth, entry in enumerate(_array(data, "agencies", checker)):
+    for nth, entry in enumerate(_entries(data, "agencies", checker)):
         values = checker.values(entry, _AGENCY_KEYS, table="agencies", nth=nth,
                                 label=f"agencies, entry {nth + 1}")
         kind = values.get("kind", MANAGEMENT_REVIEW)
@@ -879,7 +754,7 @@ def _case_review(case: Case, base: Path | None) -> Review:
         warnings=case.warnings, level="case", case=case)
 
 
-def _checked_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], checker: _Checker,
+def _checked_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], checker: Checker,
                   nth: int, table: str = "records") -> str:
     """The records file's code, given or made from the agency's name. It begins each of its
     event IDs (POL-007), so it must be plain letters and digits, and no two files may share one:
@@ -904,23 +779,6 @@ def _checked_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], che
     return code
 
 
-def _syntax_problem(exc: tomllib.TOMLDecodeError, checker: _Checker) -> Problem:
-    found = re.search(r"line (\d+)", str(exc))
-    line = int(found[1]) if found else None
-    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-    text = checker.lines[line - 1] if line and line <= len(checker.lines) else ""
-    # tomllib reports an impossible date such as 2016-13-02 as a syntax error; say what it is.
-    for written in re.findall(r"\b\d{4}-\d{1,2}-\d{1,2}\b", text):
-        try:
-            date.fromisoformat(written)
-        except ValueError:
-            return Problem("date-invalid", f"{written} is not a real date.", checker.name, line,
-                           hint="Dates are written YYYY-MM-DD, as in 2016-09-12.")
-    return Problem("toml-syntax", f"the file cannot be read: {message}.", checker.name, line,
-                   hint="Check quotes, brackets and dates on that line; dates are written "
-                   "2016-09-12.")
-
-
 _ENTRY_EXAMPLES = {
     "documents": '[[documents]] on a line of its own, then source = "management-review.md" and '
                  'title = "Management review" below it',
@@ -935,10 +793,7 @@ _ENTRY_EXAMPLES = {
 }
 
 
-def _array(data: dict[str, Any], key: str, checker: _Checker) -> list[dict[str, Any]]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        checker.add("key-type", key, f'"{key}" should be a list of [[{key}]] tables, one for each '
-                    f"entry.", f"Write each entry as {_ENTRY_EXAMPLES[key]}.")
-        return []
-    return value
+
+
+def _entries(data: dict[str, Any], key: str, checker: Checker) -> list[dict[str, Any]]:
+    return array(data, key, checker, _ENTRY_EXAMPLES[key])
