@@ -16,10 +16,10 @@ from chronology.problems import Problem, Severity, display_path
 
 from .build import BuildError, run_review_sphinx
 from .chronologies import review_chronology
-from .framework import SECTIONS
 from .model import MANAGEMENT_REVIEW, Review, find_workspace, load_review, uk_date
 from .receiving import agency_statuses
 from .records import Verification, records_not_secured, secured_sets, verify
+from .reviewtype import DocumentType, ReviewType
 from .scaffold import PLACEHOLDER, placeholders
 from .status import State, milestones
 
@@ -67,16 +67,22 @@ def _has_text(body: list[str]) -> bool:
     return False
 
 
-def _framework_findings(path: Path, name: str) -> list[Problem]:
+def _section_findings(path: Path, name: str, document: DocumentType,
+                      review_type: ReviewType) -> list[Problem]:
+    """The sections and questions the review's type asks of the document, each present and
+    written; and the chronology where a section shows it."""
     problems = []
     blocks = _blocks(path.read_text(encoding="utf-8").splitlines())
     found = {(_fold(heading), level): (line, body) for line, level, heading, body in blocks}
-    for section in SECTIONS:
-        key = (_fold(section.heading), 2)
+    required = [s for s in document.sections if s.required]
+    for section in required:
+        key = (_fold(section.heading), section.level)
         if key not in found:
             problems.append(Problem("section-missing", f'the section "{section.heading}" is '
-                                    "missing.", name, hint="Add it as a ## heading; the framework "
-                                    "for management reviews asks for all four sections."))
+                                    "missing.", name, hint=f"Add it as a {'#' * section.level} "
+                                    f"heading; the {review_type.title.lower()}'s "
+                                    f"{document.title.lower()} asks for "
+                                    f"{_count(len(required))} sections."))
             continue
         line, body = found[key]
         if not _has_text(body):
@@ -93,11 +99,17 @@ def _framework_findings(path: Path, name: str) -> list[Problem]:
                 problems.append(Problem("question-unanswered", "this question has no answer "
                                         f'yet: "{question.heading}"', name, found[qkey][0],
                                         hint="Write the answer below the question."))
-    if not any("```{chronology}" in line for _, _, _, body in blocks for line in body):
-        problems.append(Problem("chronology-missing", "the management review does not show "
-                                "the chronology.", name, hint="Add a ```{chronology}``` block "
-                                "under \"What was our involvement with this child and family?\"."))
+    shown = next((s for s in required if s.insert == "chronology"), None)
+    if shown and not any("```{chronology}" in line for _, _, _, body in blocks for line in body):
+        problems.append(Problem("chronology-missing", f"the {document.title.lower()} does not "
+                                "show the chronology.", name, hint="Add a ```{chronology}``` "
+                                f'block under "{shown.heading}".'))
     return problems
+
+
+def _count(number: int) -> str:
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[number] if number < len(words) else str(number)
 
 
 def _independence(review: Review) -> list[Problem]:
@@ -229,8 +241,8 @@ def check_review(review_dir: Path | str, *, today: date | None = None,
         path = review.root / document.source
         name = display_path(path)
         problems += placeholders(path, name)
-        if document.stem == "management-review":
-            problems += _framework_findings(path, name)
+        if declared := review.review_type.document(document.source):
+            problems += _section_findings(path, name, declared, review.review_type)
     problems += placeholders(review.settings_file, display_path(review.settings_file))
     if any(d.public for d in review.documents) and not review.register.secrets():
         problems.append(Problem("register-empty", "documents are marked public but the people "

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
@@ -57,7 +58,7 @@ from .scaffold import (
 from .signing import PASSPHRASE_VARIABLE, sign_off
 from .signing import submit as package
 from .signoff import verify_signoff
-from .status import State, milestones
+from .status import State, checklist, milestones
 
 
 def _echo_problems(problems: list[Problem]) -> None:
@@ -349,7 +350,12 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> Non
         report.append((review, milestones(review, today=today), agencies))
     if as_json:
         click.echo(json.dumps([{"review": display_path(r.root), "title": r.title,
+                                "type": r.review_type.name,
                                 "milestones": [m.as_dict() for m in ms],
+                                **({"checklist": [{"item": item, "confirmed": day and
+                                                   day.isoformat()}
+                                                  for item, day in checklist(r)]}
+                                   if checklist(r) else {}),
                                 **({"agencies": [a.as_dict(today) for a in agencies]}
                                    if r.level == "case" else {})}
                                for r, ms, agencies in report], indent=1))
@@ -357,6 +363,7 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> Non
     colours = {State.OVERDUE: "red", State.DUE_SOON: "yellow", State.LATE: "magenta"}
     for review, rows, agencies in report:
         click.secho(f"{review.title} ({display_path(review.root)})", bold=True)
+        click.echo(f"  {review.review_type.title} ({review.review_type.name})")
         for m in rows:
             due = f"due {m.due:%d/%m/%Y}" if m.due else ""
             done = f"done {m.done:%d/%m/%Y}" if isinstance(m.done, date) else ""
@@ -375,6 +382,12 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> Non
             click.echo(f"    {a.agency.name:<{width}}{a.agency.kind:<19}{due:<16}{received:<21}"
                        f"{signed:<12}" + click.style("OVERDUE" if a.overdue(today) else "",
                                                      fg="red", bold=True))
+        if items := checklist(review):
+            confirmed = sum(day is not None for _, day in items)
+            line = f"Checklist: {confirmed} of {len(items)} confirmed" + (
+                f"; still to confirm: {', '.join(i for i, d in items if d is None)}"
+                if confirmed < len(items) else "")
+            click.echo(textwrap.fill(line, 96, initial_indent="  ", subsequent_indent="    "))
 
 
 def _passphrase(interactive_allowed: bool) -> bytes | None:

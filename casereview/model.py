@@ -17,6 +17,7 @@ from chronology.problems import CaseReviewError, Problem, Severity, display_path
 from chronology.records import Source, agency_code
 
 from .publish import Register, register_from_toml
+from .reviewtype import DEFAULT_TYPE, ReviewType, load_type, unknown_type
 from .settings import (
     TYPE_NAMES,
     Checker,
@@ -40,7 +41,7 @@ MANAGEMENT_REVIEW = "management review"
 CHRONOLOGY_ONLY = "chronology only"
 #: What an agency review takes from its case rather than stating again (source 002, 8.5: the
 #: panel sets the child, the period and the terms for every agency alike).
-INHERITED = ("child", "panel", "period", "people", "timescales", "publication")
+INHERITED = ("type", "child", "panel", "period", "people", "timescales", "publication")
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ class Review:
     #: What this review took from case.toml, fingerprinted at sign-off in place of the file, so
     #: the panel editing its own part of case.toml never voids an agency's sign-off.
     inherited: dict = field(default_factory=dict)
+    #: The kind of review (serious case review, LCSPR, DHR ...): its sections, roles and clocks.
+    review_type: ReviewType = field(default_factory=lambda: load_type(DEFAULT_TYPE))
 
     @cached_property
     def register(self) -> Register:
@@ -117,10 +120,10 @@ class Review:
     def signer_title(self) -> tuple[str, str]:
         """Who signs this review off, in words, and the table of its settings naming them."""
         if self.level != "case":
-            return "chief officer", "chief_officer"
+            return self.review_type.roles.agency_signer, "chief_officer"
         if self.case.signer is not None:
             return "signer of the panel's documents", "panel_signoff"
-        return "panel chair", "panel_chair"
+        return self.review_type.roles.panel_signer, "panel_chair"
 
     @property
     def settings_file(self) -> Path:
@@ -188,6 +191,9 @@ class Case:
     unkeyed_signoff: bool = False
     trust_roots: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    review_type: ReviewType = field(default_factory=lambda: load_type(DEFAULT_TYPE))
+    #: The type's checklist items the panel has confirmed, with the date of each.
+    checklist: dict[str, date] = field(default_factory=dict)
 
     def agency(self, name: str) -> RequestedAgency | None:
         return next((a for a in self.agencies if same_name_key(a.name) == same_name_key(name)),
@@ -205,6 +211,7 @@ class Case:
         publication rules and timescales for every agency, and its own deadline."""
         entry = self.agency(agency_name)
         return {
+            "type": self.review_type,
             "child": self.child,
             "panel": f"{self.board}, {self.panel}",
             "requested": self.commissioned,
@@ -218,8 +225,11 @@ class Case:
 
 
 # Each key: (kind, required, what it is, example line). The descriptions go into messages.
+_TYPE_KEY = (str, False, "the kind of review, such as scr (the default), lcspr or dhr; "
+             "casereview types lists them", 'type = "scr"')
 _TOP_KEYS: dict[str, tuple[type, bool, str, str]] = {
     "title": (str, True, "the review's title", 'title = "Management review: Child P"'),
+    "type": _TYPE_KEY,
     "agency": (str, True, "the agency writing this review",
                'agency = "Northshire Probation Service"'),
     "child": (str, True, "the child's pseudonym (never the real name)", 'child = "Child P"'),
@@ -268,16 +278,7 @@ _TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
                            "panel_deadline = 2016-10-31"),
         "incident": (date, False, "the date of the serious incident", "incident = 2016-06-21"),
     },
-    "milestones": {
-        name: (date, False, f"the date {label}", f"{name} = 2016-10-01")
-        for name, label in (("notified", "the incident was notified"),
-                            ("rapid_review", "the rapid review was completed"),
-                            ("draft_complete", "the draft was complete"),
-                            ("signed_off", "the review was signed off"),
-                            ("sent_to_panel", "the review was sent to the panel"),
-                            ("overview_report", "the overview report was completed"),
-                            ("published", "the review was published"))
-    },
+    # [milestones] and [checklist] hold the keys of the review's type: see _typed_tables.
 }
 _DOCUMENT_KEYS = {
     "source": (str, True, "the MyST file of the document", 'source = "management-review.md"'),
@@ -305,11 +306,12 @@ _RECORD_KEYS = {
                'source = "Police records"'),
     "columns": (dict, False, "headings mapped to fields", 'columns = { "Seen" = "date" }'),
 }
-_KNOWN_TABLES = {*_TABLES, "documents", "records", "people"}
+_KNOWN_TABLES = {*_TABLES, "milestones", "documents", "records", "people"}
 
 # case.toml: the serious case review as the board commissions it and the panel owns it.
 _CASE_TOP_KEYS: dict[str, tuple[type, bool, str, str]] = {
     "title": (str, True, "the case review's title", 'title = "Serious case review: Child P"'),
+    "type": _TYPE_KEY,
     "child": _TOP_KEYS["child"],
     "board": (str, True, "the safeguarding children board that commissions the review",
               'board = "Northshire Safeguarding Children Board"'),
@@ -347,7 +349,6 @@ _CASE_TABLES: dict[str, dict[str, tuple[type, bool, str, str]]] = {
                            "panel_deadline = 2016-12-16"),
         "incident": _TABLES["timescales"]["incident"],
     },
-    "milestones": _TABLES["milestones"],
 }
 _PANEL_MEMBER_KEYS = {
     "name": (str, True, "the member's name", 'name = "Priya Natarajan"'),
@@ -366,8 +367,48 @@ _AGENCY_KEYS = {
     "folder": (str, False, "the folder of its review under agencies/ and received/",
                'folder = "police"'),
 }
-_CASE_KNOWN_TABLES = {*_CASE_TABLES, "documents", "records", "people", "panel_members",
+_CASE_KNOWN_TABLES = {*_CASE_TABLES, "milestones", "checklist", "documents", "records", "people",
+                      "panel_members",
                       "agencies"}
+
+
+def _typed_tables(review_type: ReviewType, *, case: bool) -> dict[str, dict]:
+    """The tables whose keys the review's type declares: a date for each milestone the type's
+    clocks name, and (for a case) for each item of its quality checklist."""
+    tables = {"milestones": {key: (date, False, f'the date of "{label}"', f"{key} = 2016-10-01")
+                             for key, label in review_type.milestone_keys.items()}}
+    if case:
+        tables["checklist"] = {item.key: (date, False, f'the date the panel confirmed '
+                                          f'"{item.label}"', f"{item.key} = 2016-11-04")
+                               for item in review_type.checklist}
+    return tables
+
+
+def _workspace_of(root: Path) -> Path | None:
+    try:
+        return find_workspace(root)
+    except CaseReviewError:
+        return None  # a folder outside any workspace knows only the shipped types
+
+
+def _review_type(data: dict[str, Any], root: Path, checker: Checker) -> ReviewType:
+    """The type the file names (the serious case review when it names none). A type that does
+    not exist, or whose file is broken, is reported; the rest of the file is still checked,
+    against the default type."""
+    name = data.get("type", DEFAULT_TYPE)
+    if not isinstance(name, str):
+        return load_type(DEFAULT_TYPE)
+    workspace = _workspace_of(root)
+    try:
+        return load_type(name, workspace)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            if problem.code == "type-unknown" and problem.file is None:
+                checker.add("type-unknown", "type", problem.message,
+                            unknown_type(name, workspace))
+            else:
+                checker.problems.append(problem)
+        return load_type(DEFAULT_TYPE)
 
 
 def describe(file: str, table: str, key: str) -> str:
@@ -381,13 +422,16 @@ def describe(file: str, table: str, key: str) -> str:
 def settings_reference(file: str) -> list[tuple[str, list[tuple[str, str, bool, str, str]]]]:
     """Every setting of review.toml or case.toml, by table: (key, kind, required, what it is,
     example), from the declarations loading checks against, for the reference page."""
+    typed = _typed_tables(load_type(DEFAULT_TYPE), case=file == CASE_FILE)
     if file == CASE_FILE:
         parts = [("", _CASE_TOP_KEYS), *((f"[{n}]", spec) for n, spec in _CASE_TABLES.items()),
+                 *((f"[{n}]", spec) for n, spec in typed.items()),
                  ("[[panel_members]]", _PANEL_MEMBER_KEYS), ("[[agencies]]", _AGENCY_KEYS),
                  ("[[documents]]", _DOCUMENT_KEYS), ("[[records]]", _RECORD_KEYS),
                  ("[[people]]", _PEOPLE_KEYS)]
     else:
         parts = [("", _TOP_KEYS), *((f"[{n}]", spec) for n, spec in _TABLES.items()),
+                 *((f"[{n}]", spec) for n, spec in typed.items()),
                  ("[[documents]]", _DOCUMENT_KEYS), ("[[records]]", _RECORD_KEYS),
                  ("[[people]]", _PEOPLE_KEYS)]
     return [(table, [(key, TYPE_NAMES[kind], required, what, example)
@@ -426,7 +470,9 @@ def find_review_file(root: Path) -> Path:
 
 
 def _documents(data: dict[str, Any], root: Path, base: Path | None, checker: Checker,
-               example: str) -> list[Document]:
+               review_type: ReviewType) -> list[Document]:
+    """The documents listed; whether each is numbered or published defaults to what the
+    review's type says of a document of that file name."""
     documents = []
     for nth, entry in enumerate(_entries(data, "documents", checker)):
         values = checker.values(entry, _DOCUMENT_KEYS, table="documents", nth=nth,
@@ -437,10 +483,14 @@ def _documents(data: dict[str, Any], root: Path, base: Path | None, checker: Che
                             f"exist in {display_path(root, base)}.",
                             "Check the file name, or remove the entry.", table="documents", nth=nth)
             elif "title" in values:
-                documents.append(Document(values["source"], values["title"],
-                                          values.get("numbered", False),
-                                          values.get("public", False)))
+                declared = review_type.document(values["source"])
+                documents.append(Document(
+                    values["source"], values["title"],
+                    values.get("numbered", declared is not None and declared.numbered),
+                    values.get("public", declared is not None and declared.public)))
     if "documents" not in data:
+        example = review_type.agency_document.source if "agency" in data else \
+            next((d.source for d in review_type.panel_documents), "overview-report.md")
         checker.add("key-missing", "documents", "no [[documents]] are listed.",
                     f'Add [[documents]] with source = "{example}" and a title.')
     return documents
@@ -567,6 +617,7 @@ def load_agency_review(case: Case, agency: RequestedAgency, *,
 def _agency_review(root: Path, base: Path | None, case: Case | None) -> Review:
     """An agency's review.toml, taking what the case gives when it is inside one."""
     checker, data = read_settings(find_review_file(root), base, _KNOWN_TABLES)
+    review_type = case.review_type if case is not None else _review_type(data, root, checker)
     given: dict[str, dict] = {}
     inherited: dict[str, Any] = {}
     if case is not None:
@@ -579,6 +630,7 @@ def _agency_review(root: Path, base: Path | None, case: Case | None) -> Review:
         inherited = case.given_to(data.get("agency", ""))
         given = {"period": inherited["period"], "timescales": inherited["timescales"],
                  "publication": inherited["publication"]}
+        data = {key: value for key, value in data.items() if key != "type"}
         data = {**data, "child": inherited["child"], "panel": inherited["panel"],
                 "people": inherited["people"]}
         data.setdefault("requested", inherited["requested"])
@@ -592,9 +644,10 @@ def _agency_review(root: Path, base: Path | None, case: Case | None) -> Review:
                         f"{CASE_FILE}.")
 
     top = checker.values(data, _TOP_KEYS)
-    tables = checked_tables(data, _TABLES, checker, given)
+    tables = checked_tables(data, {**_TABLES, **_typed_tables(review_type, case=False)}, checker,
+                            given)
     _unknowntables(data, set(_TOP_KEYS) | _KNOWN_TABLES, checker)
-    documents = _documents(data, root, base, checker, "management-review.md")
+    documents = _documents(data, root, base, checker, review_type)
     coded: dict[str, tuple[str, int]] = {}  # each code in use: its agency and entry
     sources = _sources(data, root, base, checker, coded)
     people = case.people if case is not None else _people(data, checker)
@@ -630,7 +683,7 @@ def _agency_review(root: Path, base: Path | None, case: Case | None) -> Review:
         sources=sources,
         gap_days=tables["chronology"].get("gap_days", 60),
         case_practitioners=list(practitioners),
-        months=tables["timescales"].get("months", 6),
+        months=tables["timescales"].get("months", review_type.months),
         panel_deadline=tables["timescales"].get("panel_deadline"),
         incident=tables["timescales"].get("incident"),
         milestones=dict(tables["milestones"]),
@@ -641,6 +694,7 @@ def _agency_review(root: Path, base: Path | None, case: Case | None) -> Review:
         warnings=checker.problems,
         case=case,
         inherited=inherited,
+        review_type=review_type,
     )
 
 
@@ -654,10 +708,12 @@ def load_case(root: Path | str, *, base: Path | None = None) -> Case:
                                    "such as reviews/example, or create one with casereview new "
                                    "case.")])
     checker, data = read_settings(path, base, _CASE_KNOWN_TABLES)
+    review_type = _review_type(data, root, checker)
     top = checker.values(data, _CASE_TOP_KEYS)
-    tables = checked_tables(data, _CASE_TABLES, checker)
+    tables = checked_tables(data, {**_CASE_TABLES, **_typed_tables(review_type, case=True)},
+                            checker)
     _unknowntables(data, set(_CASE_TOP_KEYS) | _CASE_KNOWN_TABLES, checker)
-    documents = _documents(data, root, base, checker, "overview-report.md")
+    documents = _documents(data, root, base, checker, review_type)
     members = [PanelMember(v["name"], v["role"], v.get("independence", ""))
                for nth, entry in enumerate(_entries(data, "panel_members", checker))
                if {"name", "role"} <= (v := checker.values(
@@ -707,14 +763,16 @@ def load_case(root: Path | str, *, base: Path | None = None) -> Case:
         members=members,
         agencies=agencies, terms_of_reference=top.get("terms_of_reference", ""),
         version=top.get("version", "0.1"), marking=top.get("marking", DEFAULT_MARKING),
-        months=timescales.get("months", 6), panel_deadline=timescales.get("panel_deadline"),
+        months=timescales.get("months", review_type.months),
+        panel_deadline=timescales.get("panel_deadline"),
         incident=timescales.get("incident"), milestones=dict(tables["milestones"]),
         people=people, public_marking=tables["publication"].get("public_marking", ""),
         restricted_names=tables["publication"].get("restricted_names", "pseudonyms"),
         documents=documents, sources=sources,
         gap_days=tables["chronology"].get("gap_days", 60),
         unkeyed_signoff=tables["signoff"].get("unkeyed_signoff", False),
-        trust_roots=[root / t for t in trust], warnings=checker.problems)
+        trust_roots=[root / t for t in trust], warnings=checker.problems,
+        review_type=review_type, checklist=dict(tables["checklist"]))
 
 
 def receipts(folder: Path) -> list[Path]:
@@ -751,7 +809,7 @@ def _case_review(case: Case, base: Path | None) -> Review:
         panel_deadline=case.panel_deadline, incident=case.incident,
         milestones=case.milestones, people=case.people, public_marking=case.public_marking,
         restricted_names=case.restricted_names, unkeyed_signoff=case.unkeyed_signoff,
-        warnings=case.warnings, level="case", case=case)
+        warnings=case.warnings, level="case", case=case, review_type=case.review_type)
 
 
 def _checked_code(values: dict[str, Any], coded: dict[str, tuple[str, int]], checker: Checker,

@@ -17,7 +17,6 @@ from chronology.atomic import atomic_write
 from chronology.problems import CaseReviewError, Problem, display_path
 from chronology.records import agency_code
 
-from .framework import SECTIONS
 from .model import (
     AGENCIES_FOLDER,
     CASE_FILE,
@@ -26,15 +25,7 @@ from .model import (
     load_case,
     load_review,
 )
-
-TEMPLATES = ("review.toml.j2", "index.md.j2", "management-review.md.j2")
-
-#: Documents a review can gain later: (title, published?, paragraphs numbered?)
-EXTRA_DOCUMENTS = {
-    "overview-report": ("Overview report", False, True),
-    "executive-summary": ("Executive summary", True, False),
-    "briefing": ("Seven-minute briefing", True, False),
-}
+from .reviewtype import DEFAULT_TYPE, DocumentType, ReviewType, load_type
 
 
 class ScaffoldError(CaseReviewError):
@@ -75,6 +66,7 @@ class NewReview:
     chief_officer: str
     chief_officer_role: str
     marking: str = DEFAULT_MARKING
+    type: str = DEFAULT_TYPE
 
 
 def builtin_templates() -> Path:
@@ -99,15 +91,35 @@ def slug_for(child: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", child.lower()).strip("-") or "review"
 
 
-def variables(details: NewReview) -> dict:
+def variables(details: NewReview | NewCase, review_type: ReviewType) -> dict:
     """Everything the templates receive (documented in docs/templates.md)."""
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(details).items()}
     values.update(
-        requested_long=f"{details.requested.day} {details.requested:%B %Y}",
         today=date.today().isoformat(),
-        framework=SECTIONS,
+        review_type=review_type,
+        type=review_type.name,
+        roles=review_type.roles,
+        # The sections check insists on, as the framework was given before types were data.
+        framework=[s for s in review_type.agency_document.sections if s.required],
+        agencies=[],
+        in_case=False,
     )
+    for key in ("requested", "commissioned"):
+        if isinstance(given := getattr(details, key, None), date):
+            values[f"{key}_long"] = f"{given.day} {given:%B %Y}"
     return values
+
+
+def render_document(env, document: DocumentType, values: dict) -> str:
+    """A document's first text: the board's own template named after its file if there is
+    one (overview-report.md.j2), or else its sections as the review's type declares them."""
+    import jinja2
+
+    try:
+        template = env.get_template(f"{document.stem}.md.j2")
+    except jinja2.TemplateNotFound:
+        template = env.get_template("document.md.j2")
+    return template.render(**values, document=document)
 
 
 def _problems(details, slug: str, target: Path) -> list[Problem]:
@@ -167,10 +179,14 @@ def create(workspace: Path | str, details: NewReview) -> Path:
     problems = _problems(details, details.slug, target)
     if problems:
         raise ScaffoldError(problems)
+    review_type = load_type(details.type, workspace)
     env = environment(workspace)
-    values = variables(details)
-    return _make_folder(target, {name.removesuffix(".j2"): env.get_template(name).render(**values)
-                                 for name in TEMPLATES})
+    values = variables(details, review_type)
+    files = {name.removesuffix(".j2"): env.get_template(name).render(**values)
+             for name in ("review.toml.j2", "index.md.j2")}
+    files[review_type.agency_document.source] = render_document(
+        env, review_type.agency_document, values)
+    return _make_folder(target, files)
 
 
 @dataclass(frozen=True)
@@ -188,6 +204,7 @@ class NewCase:
     chair: str
     chair_role: str
     marking: str = DEFAULT_MARKING
+    type: str = DEFAULT_TYPE
 
 
 def create_case(workspace: Path | str, details: NewCase) -> Path:
@@ -197,14 +214,13 @@ def create_case(workspace: Path | str, details: NewCase) -> Path:
     problems = _problems(details, details.slug, target)
     if problems:
         raise ScaffoldError(problems)
+    review_type = load_type(details.type, workspace)
     env = environment(workspace)
-    values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(details).items()}
-    values.update(today=date.today().isoformat(), framework=SECTIONS, agencies=[], in_case=True,
-                  commissioned_long=f"{details.commissioned.day} {details.commissioned:%B %Y}")
+    values = {**variables(details, review_type), "in_case": True}
     files = {"case.toml": env.get_template("case.toml.j2").render(**values),
              "index.md": env.get_template("case-index.md.j2").render(**values)}
-    for kind in EXTRA_DOCUMENTS:
-        files[f"{kind}.md"] = env.get_template(f"{kind}.md.j2").render(**values)
+    for document in review_type.panel_documents:
+        files[document.source] = render_document(env, document, values)
     return _make_folder(target, files)
 
 
@@ -224,10 +240,11 @@ def create_agency_review(case_dir: Path | str, details: NewReview, code: str = "
         raise ScaffoldError(problems)
     workspace = find_workspace(case.root)
     env = environment(workspace)
-    values = {**variables(details), "code": code}
+    document = case.review_type.agency_document
+    values = {**variables(details, case.review_type), "code": code}
     files = {"review.toml": env.get_template("agency-review.toml.j2").render(**values),
              "index.md": env.get_template("index.md.j2").render(**values),
-             "management-review.md": env.get_template("management-review.md.j2").render(**values)}
+             document.source: render_document(env, document, values)}
     toml = case.root / CASE_FILE
     original = toml.read_text(encoding="utf-8")
     made = _make_folder(target, files)
@@ -246,25 +263,32 @@ def create_agency_review(case_dir: Path | str, details: NewReview, code: str = "
 
 
 def add_document(review_dir: Path | str, kind: str, workspace: Path | str = ".") -> Path:
-    """Add an overview report, executive summary or briefing to a review, from its template."""
+    """Add one of the panel's documents of the review's type (for a serious case review: the
+    overview report, executive summary or briefing) to a review, from its template."""
     review = load_review(review_dir)
-    if kind not in EXTRA_DOCUMENTS:
-        raise ScaffoldError([Problem("document-kind", f'there is no "{kind}" template.',
-                                    hint="Choose " + ", ".join(EXTRA_DOCUMENTS) + ".")])
-    target = review.root / f"{kind}.md"
+    kinds = {d.stem: d for d in review.review_type.panel_documents}
+    if kind not in kinds:
+        raise ScaffoldError([Problem("document-kind", f'there is no "{kind}" document in a '
+                                    f"{review.review_type.title.lower()}.",
+                                    hint="Choose " + ", ".join(kinds) + ".")])
+    document = kinds[kind]
+    target = review.root / document.source
     if target.exists() or any(d.stem == kind for d in review.documents):
         raise ScaffoldError([Problem("document-exists", "the review already has this document; "
                                     "nothing was changed.", display_path(target))])
-    title, public, numbered = EXTRA_DOCUMENTS[kind]
     values = {"title": review.title, "agency": review.agency, "child": review.child,
               "panel": review.panel, "requested": review.requested.isoformat(),
               "requested_long": f"{review.requested.day} {review.requested:%B %Y}",
-              "marking": review.marking, "framework": SECTIONS, "today": date.today().isoformat(),
+              "marking": review.marking, "today": date.today().isoformat(),
+              "review_type": review.review_type, "type": review.review_type.name,
+              "roles": review.review_type.roles,
+              "framework": [s for s in review.review_type.agency_document.sections if s.required],
               "agencies": review.case.agencies if review.level == "case" else [],
               "in_case": review.level == "case"}
-    text = environment(workspace).get_template(f"{kind}.md.j2").render(**values)
-    entry = (f'\n[[documents]]\nsource = "{kind}.md"\ntitle = "{title}"\n' +
-             ("public = true\n" if public else "") + ("numbered = true\n" if numbered else ""))
+    text = render_document(environment(workspace), document, values)
+    entry = (f'\n[[documents]]\nsource = "{document.source}"\ntitle = "{document.title}"\n' +
+             ("public = true\n" if document.public else "") +
+             ("numbered = true\n" if document.numbered else ""))
     toml = review.settings_file
     original = toml.read_text(encoding="utf-8")
     target.write_text(text, encoding="utf-8")

@@ -24,7 +24,8 @@ class ConfigError(InputError):
     """review.toml is missing, unreadable or has wrong values."""
 
 
-MAY_BE_EMPTY = {"public_marking"}  # an empty marking means none on public documents
+# An empty marking means none on public documents; an empty placeholder, a section with none.
+MAY_BE_EMPTY = {"public_marking", "placeholder"}
 TYPE_NAMES = {str: "text in double quotes", date: "a date such as 2016-09-12 (no quotes)",
                int: "a whole number", dict: "a table in braces", list: "a list",
                bool: "true or false (no quotes)"}
@@ -33,8 +34,11 @@ TYPE_NAMES = {str: "text in double quotes", date: "a date such as 2016-09-12 (no
 
 class Checker:
     def __init__(self, path: Path, text: str, base: Path | None,
-                 known_tables: set[str] | None = None):
+                 known_tables: set[str] | None = None, strict: bool = False):
         self.known_tables = known_tables or set()
+        # In a file a board writes once and many cases follow (a review type), a misspelt key
+        # silently changing the rules is worse than a refusal, so every unknown key is an error.
+        self.strict = strict
         self.name = display_path(path, base)
         self.lines = text.splitlines()
         self.problems: list[Problem] = []
@@ -97,7 +101,7 @@ class Checker:
             if table is not None or not isinstance(data[key], dict | list):
                 self.add("key-unknown", key, f'"{key}" is not a setting casereview knows{where}.',
                          did_you_mean(key, spec), table=table, nth=nth,
-                         severity=Severity.ERROR if table in ("people", "agencies") else
+                         severity=Severity.ERROR if self.strict or table in ("people", "agencies") else
                          Severity.WARNING)
         return found
 
@@ -110,7 +114,8 @@ def did_you_mean(key: str, spec: dict) -> str:
 
 
 def read_settings(path: Path, base: Path | None,
-                   known_tables: set[str] | None = None) -> tuple[Checker, dict[str, Any]]:
+                   known_tables: set[str] | None = None, *,
+                  strict: bool = False) -> tuple[Checker, dict[str, Any]]:
     """A settings file's text and values; an unreadable file raises :class:`ConfigError`."""
     data = path.read_bytes()
     try:
@@ -122,7 +127,7 @@ def read_settings(path: Path, base: Path | None,
                                    f"line {line} cannot be read).", display_path(path, base),
                                    line, hint="Open it in Notepad and save it again with the "
                                    "encoding UTF-8.")]) from None
-    checker = Checker(path, text, base, known_tables)
+    checker = Checker(path, text, base, known_tables, strict)
     try:
         return checker, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

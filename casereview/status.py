@@ -1,10 +1,10 @@
 """Where a review stands: each milestone, when it is due, and whether it is done.
 
-Due dates come from the review's timescales: the panel's deadline; completion within a number of
-months of the request (6 by default, as later national guidance; 4 in older local procedures);
-and, when the date of the serious incident is known, the newer process's clocks of 5 working days
-to notify and 15 working days for the rapid review. Working days leave out weekends and England's
-bank holidays.
+The milestones are the clocks of the review's type (casereview/types/): a length of time from
+an event (the serious incident, the request, an earlier milestone) in working days, days or
+months, or a date the case gives (the panel's deadline; completion within the months allowed,
+6 by default as later national guidance, 4 in older local procedures). Working days leave out
+weekends and England's bank holidays.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from functools import cache
 from .model import Review
 from .receiving import agency_statuses
 from .records import secured_on
+from .reviewtype import Clock
 from .signoff import state
 
 DUE_SOON_DAYS = 14
@@ -90,52 +91,84 @@ def _state(due: date | None, done: date | bool | None, today: date) -> State:
     return State.PENDING
 
 
+def _audience(review: Review) -> str:
+    if review.level == "case":
+        return "case"
+    return "own" if review.case is None else "agency"
+
+
+def _due(clock: Clock, review: Review, dues: dict[str, date | None],
+         done: dict[str, date | bool | None]) -> date | None:
+    """A clock's due date: a length of time from its event, or a date the case gives."""
+    if clock.length is not None:
+        if clock.start == "incident":
+            start = review.incident
+        elif clock.start == "requested":
+            start = review.requested
+        else:  # an earlier clock: from the day it was done, or else from when it was due
+            finished = done.get(clock.start)
+            start = finished if isinstance(finished, date) else dues.get(clock.start)
+        if start is None:
+            return None
+        unit, amount = clock.length
+        if unit == "working_days":
+            return add_working_days(start, amount)
+        if unit == "months":
+            return add_months(start, amount)
+        return start + timedelta(days=amount)
+    completion = add_months(review.requested, review.months)
+    if clock.due == "deadline":
+        return review.panel_deadline
+    if clock.due == "completion":
+        return completion
+    if clock.due == "deadline or completion":
+        return review.panel_deadline or completion
+    if clock.due == "agencies":
+        return max((a.due for a in review.case.agencies if a.due), default=None)
+    return None
+
+
+def _evidence(review: Review, draft_complete: bool | None) -> dict[str, date | bool | None]:
+    """What casereview knows is done without being told: the request, the records secured,
+    the sign-off, the agencies' reviews received; the rest is recorded under [milestones]."""
+    done: dict[str, date | bool | None] = dict(review.milestones)
+    signoff = state(review)
+    done["signed_off"] = signoff.latest.when.date() if signoff.signed else done.get("signed_off")
+    done["requested"] = review.requested
+    if review.level == "case":
+        arrived = [a.received for a in agency_statuses(review.case)]
+        done["agency_reviews"] = max(arrived) if arrived and all(arrived) else None
+    else:
+        done["records_secured"] = review.records_secured or secured_on(review.root)
+        done["draft_complete"] = done.get("draft_complete") or draft_complete
+        # Inside a case, the panel has the review as soon as it is signed off.
+        done["sent_to_panel"] = done.get("sent_to_panel") or (
+            review.case is not None and done["signed_off"])
+    return done
+
+
 def milestones(review: Review, *, today: date | None = None,
                draft_complete: bool | None = None) -> list[Milestone]:
-    """The review's milestones in order, each with its due date and state on ``today``."""
+    """The review's milestones in order, as its type's clocks set them, each with its due date
+    and state on ``today``."""
     today = today or date.today()
-    done = review.milestones
-    signoff = state(review)
-    signed_off = signoff.latest.when.date() if signoff.signed else done.get("signed_off")
-    completion = add_months(review.requested, review.months)
-    rows: list[tuple[str, str, date | None, date | bool | None]] = []
-    # The incident's clocks are the board's, not each agency's.
-    if review.incident and (review.level == "case" or review.case is None):
-        rows += [
-            ("notified", "Serious incident notified", add_working_days(review.incident, 5),
-             done.get("notified")),
-            ("rapid_review", "Rapid review", add_working_days(review.incident, 15),
-             done.get("rapid_review")),
-        ]
-    if review.level == "case":
-        agencies = agency_statuses(review.case)
-        dues = [a.due for a in agencies if a.due]
-        arrived = [a.received for a in agencies]
-        all_in = max(arrived) if agencies and all(arrived) else None
-        deadline = review.panel_deadline or completion
-        rows += [
-            ("requested", "Review commissioned", None, review.requested),
-            ("agency_reviews", "Every agency's review received", max(dues, default=None),
-             all_in),
-            ("overview_report", "Overview report", deadline, done.get("overview_report")),
-            ("signed_off", "Signed off by the panel chair", deadline, signed_off),
-            ("published", "Published", completion, done.get("published")),
-        ]
-    else:
-        rows += [
-            ("requested", "Review requested", None, review.requested),
-            ("records_secured", "Records secured", add_working_days(review.requested, 1),
-             review.records_secured or secured_on(review.root)),
-            ("draft_complete", "Draft complete", review.panel_deadline,
-             done.get("draft_complete") or draft_complete),
-            ("signed_off", "Signed off by the chief officer", review.panel_deadline, signed_off),
-            ("sent_to_panel", "Sent to the panel", review.panel_deadline,
-             done.get("sent_to_panel") or (review.case is not None and signed_off)),
-        ]
-        if review.case is None:  # an agency's own workspace: the case's dates as it knows them
-            rows += [
-                ("overview_report", "Overview report", completion, done.get("overview_report")),
-                ("published", "Published", completion, done.get("published")),
-            ]
-    return [Milestone(key, label, due, finished, _state(due, finished, today))
-            for key, label, due, finished in rows]
+    done = _evidence(review, draft_complete)
+    dues: dict[str, date | None] = {}
+    rows = []
+    for clock in review.review_type.clocks_for(_audience(review)):
+        if clock.optional and clock.start == "incident" and review.incident is None:
+            continue
+        due = _due(clock, review, dues, done)
+        dues[clock.key] = due
+        finished = done.get(clock.key)
+        rows.append(Milestone(clock.key, clock.label, due, finished,
+                              _state(due, finished, today)))
+    return rows
+
+
+def checklist(review: Review) -> list[tuple[str, date | None]]:
+    """The type's quality checklist for a case: each item, and the date the panel confirmed it."""
+    if review.level != "case":
+        return []
+    return [(item.label, review.case.checklist.get(item.key))
+            for item in review.review_type.checklist]

@@ -12,10 +12,13 @@ from click.testing import CliRunner
 from casereview.build import BuildError, build
 from casereview.check import check_review
 from casereview.cli import cli
-from casereview.framework import SECTIONS
+from casereview.reviewtype import load_type
 from casereview.records import secure
 from casereview.scaffold import NewReview, create
 from tests.conftest import ROOT, make_workspace, pdf_pages
+
+# The management-review framework's four sections, as the serious case review type declares them.
+SECTIONS = [s for s in load_type("scr").agency_document.sections if s.required]
 
 DETAILS = NewReview(slug="child-q", title="Management review: Child Q",
                     agency="Westshire Probation", child="Child Q", panel="Westshire SCB",
@@ -205,8 +208,8 @@ def test_question_unanswered_and_missing_and_section_missing(filled):
         "reviews/child-q/management-review.md:105: error [question-unanswered] this question has "
         f'no answer yet: "{question}" Write the answer below the question.',
         'reviews/child-q/management-review.md: error [section-missing] the section "What do we '
-        'learn from this case?" is missing. Add it as a ## heading; the framework for management '
-        "reviews asks for all four sections.",
+        'learn from this case?" is missing. Add it as a ## heading; the serious case review\'s '
+        "management review asks for four sections.",
     ]
 
 

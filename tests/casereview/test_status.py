@@ -67,12 +67,14 @@ def test_status_text_and_json(workspace):
     assert text.exit_code == 0, text.output
     lines = text.output.splitlines()
     assert lines[0] == "Minimal review (reviews/case)"
-    assert lines[2].split() == ["Records", "secured", "due", "03/03/2020", "OVERDUE"]
-    assert lines[5].split()[:4] == ["Sent", "to", "the", "panel"]
-    assert lines[5].split()[-2:] == ["DUE", "SOON"]
+    assert lines[1] == "  Serious case review (scr)"
+    assert lines[3].split() == ["Records", "secured", "due", "03/03/2020", "OVERDUE"]
+    assert lines[6].split()[:4] == ["Sent", "to", "the", "panel"]
+    assert lines[6].split()[-2:] == ["DUE", "SOON"]
     data = json.loads(runner.invoke(cli, ["status", "reviews/case", "--on", "2020-04-20",
                                           "--json"]).output)
     assert data[0]["review"] == "reviews/case"
+    assert data[0]["type"] == "scr"
     states = {m["key"]: (m["due"], m["state"]) for m in data[0]["milestones"]}
     assert states["records_secured"] == ("2020-03-03", "overdue")
     assert states["sent_to_panel"] == ("2020-04-30", "due soon")
