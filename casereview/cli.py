@@ -28,6 +28,7 @@ from .actions import Selection, register, update, write_register
 from .build import build as run_build
 from .check import check_review
 from .chronologies import check_files, draw, export_merged
+from .conversion import convert_case, details_from
 from .model import (
     CASE_FILE,
     MANAGEMENT_REVIEW,
@@ -45,6 +46,7 @@ from .receiving import agency_statuses
 from .receiving import receive as receive_package
 from .record_template import write_template
 from .records import WORKING, read_log, secure, verify_and_record
+from .reviewtype import DEFAULT_TYPE, DUE_RULES, available_types, load_type, type_folders
 from .scaffold import (
     NewCase,
     NewReview,
@@ -149,7 +151,7 @@ _NEW_FIELDS = tuple((name, describe(REVIEW_FILE, table, key)) for name, (table, 
     ("period_end", ("period", "end")), ("reviewer", ("reviewer", "name")),
     ("reviewer_role", ("reviewer", "role")), ("chief_officer", ("chief_officer", "name")),
     ("chief_officer_role", ("chief_officer", "role"))))
-_DAYS = ("requested", "period_start", "period_end", "commissioned")
+_DAYS = ("requested", "period_start", "period_end", "commissioned", "incident")
 #: What a review written inside a case takes from it, so is not asked.
 _FROM_CASE = ("child", "panel", "requested", "period_start", "period_end")
 _CASE_FIELDS = tuple((name, describe(CASE_FILE, table, key)) for name, (table, key) in (
@@ -216,8 +218,22 @@ def _workspace(folder: Path) -> Path:
     return workspace
 
 
+_TYPE_OPTION = click.option(
+    "--type", "type_name", default=DEFAULT_TYPE, show_default=True,
+    help="The kind of review: its documents, sections, roles and clocks (casereview types lists "
+    "them, with a board's own in the workspace's types/ folder).")
+
+
 @new.command("case")
-@click.option("--title", help="The case review's title [default: Serious case review: <child>].")
+@_TYPE_OPTION
+@click.option("--from", "from_case", type=click.Path(file_okay=False, exists=True,
+                                                       path_type=Path),
+              help="Make the case from an earlier one that leads to it (an LCSPR from its rapid "
+              "review), keeping its child, panel, period, people register, agencies and "
+              "chronology; only --commissioned is then asked.")
+@click.option("--incident", type=DAY, help="Date of the serious incident, where the type's clocks "
+              "run from it (a rapid review's do).")
+@click.option("--title", help="The case review's title [default: the type's name: <child>].")
 @click.option("--child", help="The child's pseudonym, such as \"Child P\" (never the real name).")
 @click.option("--board", help="The safeguarding children board that commissions the review.")
 @click.option("--panel", help="The review panel.")
@@ -231,20 +247,40 @@ def _workspace(folder: Path) -> Path:
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="The workspace holding reviews/ and templates/.")
 @reports_problems
-def new_case(workspace: Path, title: str | None, slug: str | None, **values) -> None:
-    """Start a case: case.toml, and the panel's overview report, executive summary and
-    briefing."""
-    _ask(values, _CASE_FIELDS)
+def new_case(workspace: Path, type_name: str, from_case: Path | None, incident: date | None,
+             title: str | None, slug: str | None, **values) -> None:
+    """Start a case: case.toml, and the panel's documents of the case's type (for a serious
+    case review: the overview report, executive summary and briefing)."""
     workspace = _workspace(workspace)
-    details = NewCase(slug=slug or slug_for(values["child"]),
-                      title=title or f"Serious case review: {values['child']}", **values)
-    target = create_case(workspace, details)
+    review_type = load_type(type_name, workspace)
+    if from_case is not None:
+        earlier = load_case(from_case)
+        _ask(values, tuple(f for f in _CASE_FIELDS if f[0] == "commissioned"))
+        details = details_from(
+            earlier, type=review_type.name, commissioned=values["commissioned"],
+            slug=slug or f"{earlier.root.name}-{review_type.name}",
+            title=title or f"{review_type.title}: {earlier.child}", incident=incident)
+        target = convert_case(workspace, earlier.root, details)
+    else:
+        _ask(values, _CASE_FIELDS)
+        needs_incident = any(c.start == "incident" and not c.optional
+                             for c in review_type.clocks)
+        if needs_incident and incident is None:
+            values_incident = {"incident": None}
+            _ask(values_incident, (("incident", "The date of the serious incident (DD/MM/YYYY)"),))
+            incident = values_incident["incident"]
+        details = NewCase(slug=slug or slug_for(values["child"]), type=review_type.name,
+                          title=title or f"{review_type.title}: {values['child']}",
+                          incident=incident, **values)
+        target = create_case(workspace, details)
     click.echo(f"Created {display_path(target)}")
     click.echo(f"Next: add each agency's review with casereview new review --case "
                f"{display_path(target)}, then run casereview status {display_path(target)}")
 
 
 @new.command("review")
+@click.option("--type", "type_name", default=None, help="The kind of review, for a review outside "
+              f"a case [default: {DEFAULT_TYPE}]; in a case, the case's type.")
 @click.option("--agency", help="The agency writing the review.")
 @click.option("--case", "case_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="The case the review is for [default: the case of the current folder, if "
@@ -270,44 +306,114 @@ def new_case(workspace: Path, title: str | None, slug: str | None, **values) -> 
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="The workspace holding reviews/ and templates/.")
 @reports_problems
-def new_review(workspace: Path, case_dir: Path | None, code: str | None, title: str | None,
-               slug: str | None, **values) -> None:
+def new_review(workspace: Path, type_name: str | None, case_dir: Path | None, code: str | None,
+               title: str | None, slug: str | None, **values) -> None:
     """Start an agency's management review: in a case's agencies/ folder, or on its own in the
     agency's own workspace (whose package the panel receives)."""
     case_dir = case_dir or find_case(Path.cwd())
     if case_dir is None:
         _ask(values, _NEW_FIELDS)
         workspace = _workspace(workspace)
+        document = load_type(type_name or DEFAULT_TYPE, workspace).agency_document
         details = NewReview(slug=slug or slug_for(values["child"]),
-                            title=title or f"Management review: {values['child']}", **values)
+                            title=title or f"{document.title}: {values['child']}",
+                            type=type_name or DEFAULT_TYPE, **values)
         target = create(workspace, details)
     else:
         case = load_case(case_dir)
+        if type_name is not None and type_name != case.review_type.name:
+            raise click.UsageError(f"--type {type_name} does not match the case, a "
+                                   f"{case.review_type.name}; an agency's review in a case has "
+                                   "the case's type, so leave --type out.")
+        document = case.review_type.agency_document
         _ask(values, tuple(f for f in _NEW_FIELDS if f[0] not in _FROM_CASE))
         given = case.given_to(values["agency"])
         details = NewReview(
             slug=slug or slug_for(values["agency"]),
-            title=title or f"Management review: {values['agency']}",
+            title=title or f"{document.title}: {values['agency']}",
             **{**values, "child": case.child, "panel": given["panel"],
                "requested": case.commissioned, "period_start": case.period_start,
                "period_end": case.period_end})
         target = create_agency_review(case.root, details, code or "")
     click.echo(f"Created {display_path(target)}")
     click.echo(f"Next: fill in the [[...]] in {display_path(target / 'review.toml')} and "
-               f"{display_path(target / 'management-review.md')}, then run "
+               f"{display_path(target / document.source)}, then run "
                f"casereview check {display_path(target)}")
 
 
 @cli.command()
 @click.argument("review_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.argument("kind", type=click.Choice(["overview-report", "executive-summary", "briefing"]))
+@click.argument("kind")
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="The workspace whose templates/ to use.")
 @reports_problems
 def add(review_dir: Path, kind: str, workspace: Path) -> None:
-    """Add an overview report, public executive summary or 7-minute briefing to a review."""
+    """Add one of the panel's documents of the review's type, from its template: for a serious
+    case review, overview-report, executive-summary (public) or briefing (the 7-minute
+    briefing)."""
     target = add_document(review_dir, kind, workspace)
     click.echo(f"Created {display_path(target)} and listed it in review.toml")
+
+
+@cli.command("types")
+@click.argument("name", required=False)
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The workspace whose types/ folder to read too.")
+@reports_problems
+def types_command(name: str | None, workspace: Path) -> None:
+    """List the kinds of review casereview knows, and the sources each follows; with a NAME,
+    show that type's documents, sections, roles, clocks and checklist.
+
+    A board adds or adapts a type by putting NAME.toml in its workspace's types/ folder; the
+    file is checked as it is listed, and every problem in it reported.
+    """
+    try:
+        found = find_workspace(workspace)
+    except CaseReviewError:
+        found = None  # outside any workspace: the shipped types only
+    if name is None:
+        shipped = type_folders(None)[0]
+        for type_name, path in available_types(found).items():
+            review_type = load_type(type_name, found)
+            where = "" if path.parent == shipped else f"  [{display_path(path)}]"
+            click.secho(f"{type_name:<20}{review_type.title}{where}", bold=True)
+            for line in (f"Follows: {review_type.guidance}",
+                         *(f"Source: {source}" for source in review_type.sources)):
+                click.echo(textwrap.fill(line, 96, initial_indent="  ", subsequent_indent="    ",
+                                         break_on_hyphens=False))
+        return
+    review_type = load_type(name, found)
+    roles = review_type.roles
+    click.secho(f"{review_type.title} ({review_type.name})", bold=True)
+    click.echo(f"  Follows: {review_type.guidance}")
+    click.echo(f"  Each agency writes its {roles.agency_document}, signed off by its "
+               f"{roles.agency_signer}; the panel's documents are signed off by the "
+               f"{roles.panel_signer}. Completion within {review_type.months} months.")
+    for document in (review_type.agency_document, *review_type.panel_documents):
+        click.secho(f"  {document.title} ({document.source})"
+                    + (", published" if document.public else ""), bold=True)
+        for section in document.sections:
+            indent = "    " * (section.level - 1)
+            click.echo(f"{indent}{section.heading}" + ("" if section.required else
+                                                       " (optional)"))
+            for question in section.questions:
+                click.echo(textwrap.fill(question.heading, 96, initial_indent=indent + "  - ",
+                                         subsequent_indent=indent + "    "))
+    click.secho("  Clocks", bold=True)
+    for clock in review_type.clocks:
+        if clock.length:
+            unit, amount = clock.length
+            unit = unit.replace("_", " ").removesuffix("s" if amount == 1 else "")
+            when = f"{amount} {unit} from {clock.start}"
+        elif clock.key == "requested":
+            when = "the day the review starts"
+        else:
+            when = DUE_RULES.get(clock.due, "no due date: the panel records when it is done")
+        click.echo(f"    {clock.label} ({', '.join(clock.audiences)}): {when}")
+    if review_type.checklist:
+        click.secho("  Checklist", bold=True)
+        click.echo(textwrap.fill(", ".join(i.label for i in review_type.checklist), 96,
+                                 initial_indent="    ", subsequent_indent="    "))
 
 
 @cli.command()
@@ -364,22 +470,27 @@ def status(review_dirs: tuple[Path, ...], as_json: bool, on: date | None) -> Non
     for review, rows, agencies in report:
         click.secho(f"{review.title} ({display_path(review.root)})", bold=True)
         click.echo(f"  {review.review_type.title} ({review.review_type.name})")
+        label_width = max([34, *(len(m.label) + 2 for m in rows)])
         for m in rows:
             due = f"due {m.due:%d/%m/%Y}" if m.due else ""
             done = f"done {m.done:%d/%m/%Y}" if isinstance(m.done, date) else ""
             flag = m.state.value.upper() if m.state in colours else m.state.value
-            click.echo(f"  {m.label:<34}{due:<16}{done:<17}" +
+            click.echo(f"  {m.label:<{label_width}}{due:<16}{done:<17}" +
                        click.style(flag, fg=colours.get(m.state), bold=m.state in colours))
         if agencies:
             click.echo("  Agencies:")
         width = max((len(a.agency.name) for a in agencies), default=0) + 2
+        kind_width = max(19, len(review.review_type.roles.agency_document) + 2)
         for a in agencies:
             due = f"due {a.due:%d/%m/%Y}" if a.due else ""
             received = f"received {a.received:%d/%m/%Y}" if a.received else \
                 ("chronology held" if a.held else "not received")
             signed = "signed" if a.signed else ("" if a.agency.kind != MANAGEMENT_REVIEW
                                                 else "not signed")
-            click.echo(f"    {a.agency.name:<{width}}{a.agency.kind:<19}{due:<16}{received:<21}"
+            # What the agency was asked for, in the words of the case's type.
+            kind = review.review_type.roles.agency_document if a.agency.kind == \
+                MANAGEMENT_REVIEW else a.agency.kind
+            click.echo(f"    {a.agency.name:<{width}}{kind:<{kind_width}}{due:<16}{received:<21}"
                        f"{signed:<12}" + click.style("OVERDUE" if a.overdue(today) else "",
                                                      fg="red", bold=True))
         if items := checklist(review):

@@ -6,6 +6,7 @@ A board customises a template by putting its own copy, with the same name, in th
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -75,16 +76,32 @@ def builtin_templates() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "templates"
 
 
+def toml_value(value) -> str:
+    """A value written into a settings file: text quoted and escaped (a JSON string is a TOML
+    basic string), dates bare, lists in brackets."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
 def environment(workspace: Path):
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(Path(workspace) / "templates"),
                                     jinja2.FileSystemLoader(builtin_templates())]),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,  # a board's template with a misspelt variable fails
         autoescape=False,
     )
+    env.filters["toml"] = toml_value
+    return env
 
 
 def slug_for(child: str) -> str:
@@ -103,6 +120,9 @@ def variables(details: NewReview | NewCase, review_type: ReviewType) -> dict:
         framework=[s for s in review_type.agency_document.sections if s.required],
         agencies=[],
         in_case=False,
+        # What a case made from another carries over (see conversion.py); empty otherwise.
+        panel_members=[], records=[], people=[], trust_roots=[], terms_of_reference="",
+        carried_from="",
     )
     for key in ("requested", "commissioned"):
         if isinstance(given := getattr(details, key, None), date):
@@ -141,14 +161,18 @@ def _problems(details, slug: str, target: Path) -> list[Problem]:
     return problems
 
 
-def _make_folder(target: Path, files: dict[str, str]) -> Path:
+def _make_folder(target: Path, files: dict[str, str | bytes]) -> Path:
     """Write the new folder whole, or not at all."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        (staging / "records").mkdir()
+        for name, content in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                (staging / name).write_bytes(content)
+            else:
+                (staging / name).write_text(content, encoding="utf-8")
+        (staging / "records").mkdir(exist_ok=True)
         staging.chmod(0o755)
         staging.rename(target)
     finally:
@@ -205,10 +229,14 @@ class NewCase:
     chair_role: str
     marking: str = DEFAULT_MARKING
     type: str = DEFAULT_TYPE
+    incident: date | None = None
 
 
-def create_case(workspace: Path | str, details: NewCase) -> Path:
-    """Make reviews/<slug>/ for a case: case.toml and the panel's documents."""
+def create_case(workspace: Path | str, details: NewCase, *, carried: dict | None = None,
+                carried_files: dict[str, bytes] | None = None) -> Path:
+    """Make reviews/<slug>/ for a case: case.toml and the panel's documents. ``carried`` holds
+    what a case made from another takes from it (template variables), ``carried_files`` the
+    files it copies (relative to the new folder)."""
     workspace = Path(workspace)
     target = workspace / "reviews" / details.slug
     problems = _problems(details, details.slug, target)
@@ -216,12 +244,20 @@ def create_case(workspace: Path | str, details: NewCase) -> Path:
         raise ScaffoldError(problems)
     review_type = load_type(details.type, workspace)
     env = environment(workspace)
-    values = {**variables(details, review_type), "in_case": True}
-    files = {"case.toml": env.get_template("case.toml.j2").render(**values),
-             "index.md": env.get_template("case-index.md.j2").render(**values)}
+    values = {**variables(details, review_type), "in_case": True, **(carried or {})}
+    files: dict[str, str | bytes] = {
+        "case.toml": env.get_template("case.toml.j2").render(**values),
+        "index.md": env.get_template("case-index.md.j2").render(**values),
+        **(carried_files or {})}
     for document in review_type.panel_documents:
         files[document.source] = render_document(env, document, values)
-    return _make_folder(target, files)
+    made = _make_folder(target, files)
+    try:
+        load_case(made)  # what was carried over must make a case that reads
+    except BaseException:
+        shutil.rmtree(made)
+        raise
+    return made
 
 
 def create_agency_review(case_dir: Path | str, details: NewReview, code: str = "") -> Path:
