@@ -16,7 +16,15 @@ from chronology.problems import Problem, Severity, display_path
 
 from .build import BuildError, run_review_sphinx
 from .chronologies import review_chronology
-from .model import MANAGEMENT_REVIEW, Review, find_workspace, load_review, uk_date
+from .model import (
+    MANAGEMENT_REVIEW,
+    REVIEW_FILE,
+    Review,
+    find_workspace,
+    load_review,
+    receipts,
+    uk_date,
+)
 from .receiving import agency_statuses
 from .records import Verification, records_not_secured, secured_sets, verify
 from .reviewtype import DocumentType, ReviewType
@@ -164,13 +172,27 @@ def _panel(review: Review) -> list[Problem]:
                                     column="panel_members.independence", severity=Severity.WARNING,
                                     hint="Say how the member stands apart from the line "
                                     "management of anyone involved in the case."))
+    roles = review.review_type.roles
+    for entry in review.case.sources:
+        # A case made from a rapid review carries its chronology as the panel's own records;
+        # once the agency sends its own, the same events would be counted twice.
+        asked = review.case.agency(entry.agency)
+        if asked is not None and asked.kind == MANAGEMENT_REVIEW and (
+                (review.case.review_folder(asked) / REVIEW_FILE).is_file()
+                or receipts(review.case.received_folder(asked))):
+            problems.append(Problem("chronology-twice", f"{asked.name}'s events come both from "
+                                    f'"{display_path(entry.path, review.root)}", under the case\'s '
+                                    f"[[records]], and from its own {roles.agency_document}.",
+                                    toml, column="records", severity=Severity.WARNING,
+                                    hint="Remove the [[records]] entry once the agency's own "
+                                    "chronology covers those events, or they are shown twice."))
     for status in agency_statuses(review.case):
         if status.agency.kind == MANAGEMENT_REVIEW and not status.signed:
             problems.append(Problem("agency-review-missing", f"the panel does not yet hold "
-                                    f"{status.agency.name}'s signed-off management review.", toml,
-                                    column="agencies", hint="Receive the agency's package with "
-                                    "casereview receive, or have its review in agencies/ signed "
-                                    "off by its chief officer."))
+                                    f"{status.agency.name}'s signed-off {roles.agency_document}.",
+                                    toml, column="agencies", hint="Receive the agency's package "
+                                    "with casereview receive, or have its review in agencies/ "
+                                    f"signed off by its {roles.agency_signer}."))
         elif status.agency.kind != MANAGEMENT_REVIEW and not status.held:
             problems.append(Problem("agency-chronology-missing", f"the panel does not yet hold "
                                     f"{status.agency.name}'s chronology.", toml,

@@ -46,7 +46,7 @@ from .receiving import agency_statuses
 from .receiving import receive as receive_package
 from .record_template import write_template
 from .records import WORKING, read_log, secure, verify_and_record
-from .reviewtype import DEFAULT_TYPE, DUE_RULES, available_types, load_type, type_folders
+from .reviewtype import DEFAULT_TYPE, available_types, load_type, type_folders
 from .scaffold import (
     NewCase,
     NewReview,
@@ -388,7 +388,8 @@ def types_command(name: str | None, workspace: Path) -> None:
     click.echo(f"  Follows: {review_type.guidance}")
     click.echo(f"  Each agency writes its {roles.agency_document}, signed off by its "
                f"{roles.agency_signer}; the panel's documents are signed off by the "
-               f"{roles.panel_signer}. Completion within {review_type.months} months.")
+               f"{roles.panel_signer}. Completion within {review_type.months} "
+               f"month{'' if review_type.months == 1 else 's'}.")
     for document in (review_type.agency_document, *review_type.panel_documents):
         click.secho(f"  {document.title} ({document.source})"
                     + (", published" if document.public else ""), bold=True)
@@ -401,15 +402,7 @@ def types_command(name: str | None, workspace: Path) -> None:
                                          subsequent_indent=indent + "    "))
     click.secho("  Clocks", bold=True)
     for clock in review_type.clocks:
-        if clock.length:
-            unit, amount = clock.length
-            unit = unit.replace("_", " ").removesuffix("s" if amount == 1 else "")
-            when = f"{amount} {unit} from {clock.start}"
-        elif clock.key == "requested":
-            when = "the day the review starts"
-        else:
-            when = DUE_RULES.get(clock.due, "no due date: the panel records when it is done")
-        click.echo(f"    {clock.label} ({', '.join(clock.audiences)}): {when}")
+        click.echo(f"    {clock.label} ({', '.join(clock.audiences)}): {clock.when}")
     if review_type.checklist:
         click.secho("  Checklist", bold=True)
         click.echo(textwrap.fill(", ".join(i.label for i in review_type.checklist), 96,

@@ -403,7 +403,7 @@ def _review_type(data: dict[str, Any], root: Path, checker: Checker) -> ReviewTy
         return load_type(name, workspace)
     except ConfigError as exc:
         for problem in exc.problems:
-            if problem.code == "type-unknown" and problem.file is None:
+            if problem.code == "type-unknown" and problem.path is None:
                 checker.add("type-unknown", "type", problem.message,
                             unknown_type(name, workspace))
             else:

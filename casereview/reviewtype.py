@@ -166,6 +166,18 @@ class Clock:
     optional: bool = False
 
 
+    @property
+    def when(self) -> str:
+        """When the milestone is due, in words: "5 working days from incident"."""
+        if self.length:
+            unit, amount = self.length
+            unit = unit.replace("_", " ").removesuffix("s" if amount == 1 else "")
+            return f"{amount} {unit} from {self.start}"
+        if self.key == "requested":
+            return "the day the review starts"
+        return DUE_RULES.get(self.due, "no due date: the panel records when it is done")
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     key: str
@@ -241,7 +253,8 @@ def load_type(name: str, workspace: Path | None = None) -> ReviewType:
     data, checker = _merged(path, workspace, base=workspace, seen=())
     review_type = _read(name, path, data, checker)
     if any(p.is_error for p in checker.problems):
-        raise ConfigError(checker.problems)
+        # In the order of the file, so a board fixes it from the top down.
+        raise ConfigError(sorted(checker.problems, key=lambda p: (p.path or "", p.row or 0)))
     return review_type
 
 
@@ -267,10 +280,11 @@ def _merged(path: Path, workspace: Path | None, base: Path | None,
             return data, checker
         parent_path = shipped
     try:
-        inherited, _ = _merged(parent_path, workspace, base, (*seen, path.stem))
-    except ConfigError as exc:
+        inherited, parent_checker = _merged(parent_path, workspace, base, (*seen, path.stem))
+    except ConfigError as exc:  # the file it is based on cannot be read at all
         checker.problems += exc.problems
         return data, checker
+    checker.problems += parent_checker.problems
     return {**inherited, **data}, checker
 
 

@@ -39,6 +39,8 @@ from .model import (
 from .publish import public_ids
 from .receiving import agency_statuses
 from .records import secured_on
+from .reviewtype import load_type, reference_spec
+from .settings import TYPE_NAMES
 
 logger = logging.getLogger(__name__)
 THEME_DIR = Path(__file__).parent / "theme"
@@ -505,6 +507,72 @@ class SettingsReferenceDirective(SphinxDirective):
         return result
 
 
+class ReviewTypeDirective(SphinxDirective):
+    """A shipped review type set out for its page in the guide, from its file: the guidance and
+    sources it follows, who writes and signs what, each document's sections and questions, the
+    clocks and the checklist. The page cannot drift from what casereview does."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        review_type = load_type(self.arguments[0])
+        roles = review_type.roles
+        result: list[nodes.Node] = [
+            nodes.paragraph(text=f"Follows: {review_type.guidance}."),
+            nodes.rubric(text="Sources"),
+            nodes.bullet_list("", *(nodes.list_item("", nodes.paragraph(text=source))
+                                    for source in review_type.sources)),
+            nodes.rubric(text="Who writes and signs what"),
+            _table([["Party", "Writes", "Signed off by"],
+                    ["Each agency asked", f"its {roles.agency_document}",
+                     f"its {roles.agency_signer}"],
+                    ["The panel", ", ".join(d.title for d in review_type.panel_documents),
+                     f"the {roles.panel_signer}"]], (20, 50, 30), "review-type"),
+            nodes.paragraph(text=f"The people register's role for the person the review is "
+                            f"about: {roles.subject}. Completion within {review_type.months} "
+                            f"month{'' if review_type.months == 1 else 's'} of the request "
+                            "unless case.toml says otherwise."),
+        ]
+        for document in (review_type.agency_document, *review_type.panel_documents):
+            flags = [w for w, on in (("numbered paragraphs", document.numbered),
+                                     ("published", document.public)) if on]
+            result.append(nodes.rubric(text=f"{document.title} ({document.source}"
+                                       + "".join(f", {f}" for f in flags) + ")"))
+            rows = [["Section", "What to write", "check insists"]]
+            for section in document.sections:
+                rows.append([("\u2003" if section.level == 3 else "") + section.heading,
+                             section.guidance, "yes" if section.required else ""])
+                rows += [["\u2003\u2003" + q.heading, q.guidance, "yes"]
+                         for q in section.questions]
+            result.append(_table(rows, (40, 48, 12), "review-type"))
+        rows = [["Milestone", "Shown for", "Due"]]
+        for clock in review_type.clocks:
+            shown = ", ".join({"case": "the panel", "agency": "an agency in the case",
+                               "own": "an agency's own workspace"}[a] for a in clock.audiences)
+            rows.append([clock.label, shown, clock.when])
+        result += [nodes.rubric(text="Clocks"), _table(rows, (36, 34, 30), "review-type")]
+        if review_type.checklist:
+            result += [nodes.rubric(text="Checklist"),
+                       nodes.paragraph(text=", ".join(i.label for i in review_type.checklist)
+                                       + ".")]
+        return result
+
+
+class TypeFileReferenceDirective(SphinxDirective):
+    """Every key of a review type's file, from the declarations its loading checks against."""
+
+    def run(self) -> list[nodes.Node]:
+        result: list[nodes.Node] = []
+        for table, spec in reference_spec():
+            result.append(nodes.rubric(text=table or "At the top of the file"))
+            rows = [["Key", "Written as", "Needed", "What it is", "Example"]]
+            rows += [[nodes.literal(text=key), TYPE_NAMES[kind], "yes" if required else "", what,
+                      nodes.literal(text=example)]
+                     for key, (kind, required, what, example) in spec.items()]
+            result.append(_table(rows, (14, 16, 8, 34, 28), "settings-reference"))
+        return result
+
+
 def _table(rows: list[list[str | nodes.Node]], widths: tuple[int, ...],
            klass: str) -> nodes.table:
     """A docutils table: the first row is the heading row."""
@@ -652,6 +720,8 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("casereview_agency_paragraphs", {}, "env", types=[dict])
     app.add_directive("agency-reviews", AgencyReviewsDirective)
     app.add_directive("settings-reference", SettingsReferenceDirective)
+    app.add_directive("review-type", ReviewTypeDirective)
+    app.add_directive("type-file-reference", TypeFileReferenceDirective)
     app.connect("config-inited", _configure)
     app.connect("source-read", _add_document_list)
     app.add_directive("chronology", ChronologyDirective)

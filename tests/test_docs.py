@@ -41,7 +41,7 @@ def test_every_command_has_help(path, command):
 
 @pytest.mark.parametrize("path", [p for p, _ in COMMANDS])
 def test_every_command_is_explained_in_the_guide(path):
-    guide = "\n".join(p.read_text() for p in DOCS.glob("*.md") if p.name != "cli.md")
+    guide = "\n".join(p.read_text() for p in DOCS.rglob("*.md") if p.name != "cli.md")
     assert f"`{path}" in guide or f"$ {path}" in guide, f"docs/ never explains {path}"
 
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from casereview.build import BuildError, build
 from casereview.check import check_review
 from casereview.cli import cli
-from casereview.reviewtype import load_type
 from casereview.records import secure
+from casereview.reviewtype import load_type
 from casereview.scaffold import NewReview, create
 from tests.conftest import ROOT, make_workspace, pdf_pages
 
