@@ -181,6 +181,16 @@ def test_a_case_of_each_type_from_new_case_to_status(type_name, tmp_path, monkey
     assert f"DRAFT: not signed off by the {review_type.roles.agency_signer}" in agency_page
     assert "Call to the family home about shouting." in agency_page
 
+    # The public edition holds the documents the type publishes, and no others.
+    toml = Path("reviews/child-t/case.toml")
+    toml.write_text(toml.read_text().replace("names = []", 'names = ["Tamsin Hale"]'))
+    public = run("build", "--no-pdf", "--edition", "public", "reviews/child-t")
+    assert public.exit_code == 0, public.output
+    pages = {p.stem for p in (tmp_path / "_build" / "child-t-public" / "html").glob("*.html")}
+    published = {d.stem for d in review_type.panel_documents if d.public}
+    assert published <= pages
+    assert not {d.stem for d in review_type.panel_documents if not d.public} & pages
+
     status = run("status", "reviews/child-t", agency, "--on", ON, "--json")
     assert status.exit_code == 0, status.output
     case_status, agency_status = json.loads(status.output)
@@ -192,6 +202,30 @@ def test_a_case_of_each_type_from_new_case_to_status(type_name, tmp_path, monkey
     assert set(dues(agency_status)) == expected
     text_status = run("status", "reviews/child-t", "--on", ON)
     assert f"  {review_type.title} ({type_name})" in text_status.output.splitlines()
+
+
+def test_an_agency_review_of_another_type_in_its_own_workspace(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    made = run("new", "review", "--type", "dhr", "--agency", "Westshire Police", "--child",
+               "Adult D", "--panel", "Westshire Community Safety Partnership", "--requested",
+               COMMISSIONED, "--period-start", "01/01/2019", "--period-end", "19/12/2019",
+               "--reviewer", "Alex Morgan", "--reviewer-role", "Detective Inspector",
+               "--chief-officer", "Sam Okafor", "--chief-officer-role", "Superintendent")
+    assert made.exit_code == 0, made.output
+    assert made.output.splitlines()[1] == "Created reviews/adult-d"
+    review = load_review("reviews/adult-d")
+    assert review.review_type.name == "dhr"
+    assert review.title == "Individual management review: Adult D"
+    assert [d.source for d in review.documents] == ["individual-management-review.md"]
+    assert review.people[0]["role"] == "victim"
+    status = json.loads(run("status", "reviews/adult-d", "--on", ON, "--json").output)
+    assert [m["key"] for m in status[0]["milestones"]] == [
+        "requested", "records_secured", "signed_off", "sent_to_panel"]
+    # Inside a case, an agency's review has the case's type: another is refused.
+    assert run("new", "case", "--type", "sar", *CASE_OPTIONS).exit_code == 0
+    wrong = run("new", "review", "--type", "dhr", *REVIEW_OPTIONS)
+    assert wrong.exit_code == 2
+    assert "--type dhr does not match the case, a sar" in wrong.output
 
 
 def test_a_rapid_review_without_the_incident_date_is_asked_for_it(tmp_path, monkeypatch):
