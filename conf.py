@@ -15,7 +15,7 @@ html_show_sourcelink = False
 html_copy_source = False
 html_theme_options = {"show_powered_by": False}
 
-latex_engine = "pdflatex"
+latex_engine = "lualatex"  # prints every script; casereview sets the fonts
 latex_elements = {
     "papersize": "a4paper",
     "pointsize": "11pt",

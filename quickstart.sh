@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-TEX_PACKAGES="latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre make"
+TEX_PACKAGES="latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-luatex tex-gyre fonts-noto-core fonts-dejavu-core make"
 
 usage() {
   echo "usage: sh quickstart.sh example|test [arguments for pytest]" >&2
@@ -20,7 +20,10 @@ shift
 
 have_tex() {
   command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 \
-    && kpsewhich lastpage.sty tgtermes.sty >/dev/null 2>&1
+    && command -v lualatex >/dev/null 2>&1 \
+    && kpsewhich lastpage.sty tgtermes.sty luaotfload.sty >/dev/null 2>&1 \
+    && fc-list "Noto Naskh Arabic" 2>/dev/null | grep -q . \
+    && fc-list "DejaVu Sans Mono" 2>/dev/null | grep -q .
 }
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by a test tool).

@@ -164,7 +164,29 @@ def _latex_title(review: Review) -> str:
     ])
 
 
+#: Under LuaLaTeX (the workspace's conf.py chooses it), every script a family's names may be
+#: written in prints as itself: Noto Serif for Latin with any diacritics, Greek, Cyrillic and
+#: Vietnamese; Noto Naskh Arabic, shaped by HarfBuzz and set right to left, for Arabic and Urdu.
+#: Babel changes font at each character of another script, so writers mark nothing. A board's
+#: conf.py that sets "babel" or "fontpkg" itself keeps its own.
+UNICODE_FONTS = {
+    "babel": r"\usepackage[bidi=basic, british]{babel}",
+    "fontpkg": "\n".join([
+        r"\babelprovide[import, onchar=ids fonts]{arabic}",
+        r"\babelprovide[import, onchar=ids fonts]{greek}",
+        r"\babelprovide[import, onchar=ids fonts]{russian}",
+        r"\babelfont{rm}{Noto Serif}",
+        r"\babelfont{sf}{Noto Sans}",
+        r"\babelfont{tt}{DejaVu Sans Mono}",
+        r"\babelfont[arabic]{rm}[Renderer=HarfBuzz]{Noto Naskh Arabic}",
+        r"\babelfont[arabic]{sf}[Renderer=HarfBuzz]{Noto Sans Arabic}",
+    ]),
+}
+
+
 def _configure(app: Sphinx, config: Config) -> None:
+    if config.latex_engine == "lualatex":
+        config.latex_elements = {**UNICODE_FONTS, **config.latex_elements}
     config.templates_path = [*config.templates_path, str(THEME_DIR / "templates")]
     config.html_static_path = [*config.html_static_path, str(THEME_DIR / "static")]
     srcdir = Path(app.srcdir)

@@ -20,8 +20,10 @@ from pathlib import Path
 
 from chronology.problems import CaseReviewError, Problem, Severity, display_path
 
+# LuaLaTeX and Noto's fonts print every script a family's names may be written in.
 TEX_PACKAGES = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra",
-                "texlive-fonts-recommended", "tex-gyre", "make")
+                "texlive-fonts-recommended", "texlive-luatex", "tex-gyre", "fonts-noto-core",
+                "fonts-dejavu-core", "make")
 
 
 TEX_INSTALL = "apt-get install " + " ".join(TEX_PACKAGES)
@@ -153,8 +155,18 @@ def _latex_errors(log: Path, tex_name: str) -> list[Problem]:
     return problems or [Problem("latex", f"LaTeX failed; see {log}.", tex_name)]
 
 
+def engine_of(latex_dir: Path) -> str:
+    """The TeX engine the workspace's conf.py chose (``latex_engine``), as Sphinx wrote it into
+    the latexmkrc that latexmk reads: "lualatex" or "pdflatex"."""
+    rc = latex_dir / "latexmkrc"
+    text = rc.read_text(encoding="utf-8", errors="replace") if rc.is_file() else ""
+    # The line "$pdflatex = 'lualatex ...'" names the program latexmk -pdf runs.
+    chosen = re.search(r"^\$pdflatex = '(\w+)", text, re.M)
+    return "lualatex" if chosen and chosen[1] == "lualatex" else "pdflatex"
+
+
 def _settle_page_count(latex_dir: Path, stem: str, env: dict) -> None:
-    """Run pdflatex again while LaTeX itself says its labels changed on the last pass.
+    """Run LaTeX again while LaTeX itself says its labels changed on the last pass.
 
     latexmk can stop one pass early when the last page's label is the only thing that changed
     (seen with long tables on a fast machine), leaving "Page 1 of 3" on a 4-page PDF.
@@ -163,12 +175,16 @@ def _settle_page_count(latex_dir: Path, stem: str, env: dict) -> None:
         log = (latex_dir / f"{stem}.log").read_text(encoding="latin-1")
         if "Rerun to get cross-references right" not in log:
             return
-        subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{stem}.tex"],
-                       cwd=latex_dir, env=env, capture_output=True, text=True, errors="replace")
+        subprocess.run([engine_of(latex_dir), "-interaction=nonstopmode", "-halt-on-error",
+                        f"{stem}.tex"], cwd=latex_dir, env=env, capture_output=True, text=True,
+                       errors="replace")
 
 
 #: pdflatex's complaint about a character it has no glyph for, with the character's code.
 _NO_GLYPH = re.compile(r"Unicode character .*? \(U\+([0-9A-F]{4,6})\)")
+#: LuaLaTeX's note of a character none of its fonts has (an emoji, or a script Noto's fonts
+#: installed here do not cover); it prints nothing there, so casereview shows a box instead.
+_LUA_NO_GLYPH = re.compile(r"Missing character: There is no .*? \(U\+([0-9A-F]{4,6})\)")
 
 
 def _latexmk(latex_dir: Path, tex: str, env: dict) -> subprocess.CompletedProcess:
@@ -196,23 +212,50 @@ def _show_unprintable(latex_dir: Path, stem: str, env: dict) -> list[str]:
         if not new:
             break
         found += new
-        # A break is allowed after each box, so that a word of such letters can wrap.
-        declarations = "".join(
-            rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{\texorpdfstring{{\fbox{{\scriptsize "
-            rf"{_code_and_name(c)}}}\allowbreak}}{{U+{ord(c):04X}}}}}" + "\n" for c in new)
-        text = tex.read_text(encoding="utf-8")
-        tex.write_text(text.replace("\\begin{document}", declarations + "\\begin{document}", 1),
-                       encoding="utf-8")
-    # The failed run's files would confuse the next one; the draft passes' are not wanted.
-    for suffix in (".aux", ".toc", ".out", ".fdb_latexmk", ".fls"):
-        (latex_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+        _declare_boxes(tex, new, r"\DeclareUnicodeCharacter{{{code}}}")
     for path in latex_dir.glob(f"{stem}-glyphs.*"):
         path.unlink()
+    _forget_run(latex_dir, stem)
     return found
 
 
+def _declare_boxes(tex: Path, characters: list[str], command: str) -> None:
+    """Make each character print as a box with its Unicode code (and a symbol's name), with a
+    break allowed after it so that a word of such letters can wrap. ``command`` declares one
+    character: pdflatex's \\DeclareUnicodeCharacter{code} or newunicodechar's {character}."""
+    declarations = "".join(
+        command.format(code=f"{ord(c):04X}", character=c) +
+        rf"{{\texorpdfstring{{\fbox{{\scriptsize {_code_and_name(c)}}}\allowbreak}}"
+        rf"{{U+{ord(c):04X}}}}}" + "\n" for c in characters)
+    text = tex.read_text(encoding="utf-8")
+    tex.write_text(text.replace("\\begin{document}", declarations + "\\begin{document}", 1),
+                   encoding="utf-8")
+
+
+def _forget_run(latex_dir: Path, stem: str) -> None:
+    """Remove an earlier run's files, which would confuse the next one."""
+    for suffix in (".aux", ".toc", ".out", ".fdb_latexmk", ".fls"):
+        (latex_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
+def _show_missing_lua(latex_dir: Path, stem: str) -> list[str]:
+    """The characters LuaLaTeX found no font for in its last run, each declared to print as a
+    box with its code, as pdflatex's are."""
+    log = (latex_dir / f"{stem}.log").read_text(encoding="utf-8", errors="replace")
+    missing = list(dict.fromkeys(chr(int(code, 16)) for code in _LUA_NO_GLYPH.findall(log)))
+    if missing:
+        tex = latex_dir / f"{stem}.tex"
+        text = tex.read_text(encoding="utf-8")
+        tex.write_text(text.replace("\\begin{document}",
+                                    "\\usepackage{newunicodechar}\n\\begin{document}", 1),
+                       encoding="utf-8")
+        _declare_boxes(tex, missing, r"\newunicodechar{{{character}}}")
+        _forget_run(latex_dir, stem)
+    return missing
+
+
 def tex_installed() -> bool:
-    return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+    return all(shutil.which(program) for program in ("latexmk", "pdflatex", "lualatex"))
 
 
 def require_tex(html: Path) -> None:
@@ -228,7 +271,8 @@ def make_pdfs(documents: list, latex_dir: Path, pdf_dir: Path, progress: Progres
               notes: list[Problem] | None = None) -> list[Path]:
     """Typeset each document's .tex (anything with a ``stem``) into ``pdf_dir``.
 
-    Characters pdflatex cannot print are shown as their Unicode code and name, with a note in
+    Characters no font has (or, under pdflatex, outside its few scripts) are shown as their
+    Unicode code and name, with a note in
     ``notes``, rather than stopping the build.
     """
     pdf_dir.mkdir(parents=True, exist_ok=True)
@@ -238,10 +282,15 @@ def make_pdfs(documents: list, latex_dir: Path, pdf_dir: Path, progress: Progres
         env = dict(os.environ, LATEXOPTS="-interaction=nonstopmode -halt-on-error")
         run = _latexmk(latex_dir, tex, env)
         log = latex_dir / f"{document.stem}.log"
-        if run.returncode != 0 and log.is_file() and \
+        shown: list[str] = []
+        if engine_of(latex_dir) == "lualatex":
+            if run.returncode == 0:
+                shown = _show_missing_lua(latex_dir, document.stem)
+        elif run.returncode != 0 and log.is_file() and \
                 _NO_GLYPH.search(log.read_text(encoding="latin-1")):
             shown = _show_unprintable(latex_dir, document.stem, env)
-            if notes is not None and shown:
+        if shown:
+            if notes is not None:
                 notes.append(_unprintable_note(shown, f"{document.stem}.pdf"))
             run = _latexmk(latex_dir, tex, env)
         if run.returncode != 0:

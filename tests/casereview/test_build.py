@@ -6,6 +6,7 @@ import csv
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import openpyxl
@@ -243,8 +244,43 @@ def test_cli_bad_records_exit_1_without_traceback(workspace):
     ]
 
 
+# Names as families write them: Polish, Romanian, Greek, Ukrainian, Vietnamese, Arabic, Urdu.
+NAMES = ["Zofia Wiśniewska", "Ștefan Popescu", "Γιώργος Παπαδόπουλος", "Олена Коваленко",
+         "Nguyễn Thị Hương"]
+RIGHT_TO_LEFT = ["محمد", "عائشہ"]
+
+
+@pytest.mark.slow
+def test_names_in_any_script_print_as_themselves(workspace):
+    csv_path = workspace / "records" / "probation.csv"
+    rows = "".join(f'{5 + n},0{n + 1}/07/2019,Case record,"Home visit: {name} seen.",None\n'
+                   for n, name in enumerate([*NAMES, *RIGHT_TO_LEFT]))
+    csv_path.write_text(csv_path.read_text() + rows + '20,01/08/2019,Case record,'
+                        '"Text read: sorry \U0001F622.",None\n', encoding="utf-8")
+    result = build(workspace)
+    (pdf,) = result.pdfs
+    text = " ".join(" ".join(pdf_pages(pdf)).split())
+    for name in NAMES:
+        assert f"{name} seen." in text, name
+    # Arabic and Urdu are shaped and set right to left: the PDF holds the joined letter forms
+    # in the order they are drawn, so a reader's copy is compared letter for letter.
+    drawn = unicodedata.normalize("NFKC", text)
+    for name in RIGHT_TO_LEFT:
+        assert name in drawn or name[::-1] in drawn, name
+    # A character no installed font has still shows as its code, and is reported.
+    assert "sorry U+1F622 CRYING FACE ." in text
+    assert [str(n) for n in result.notes if n.code == "pdf-characters"] == [
+        "management-review.pdf: warning [pdf-characters] 1 character cannot be printed in the "
+        "PDF and is shown in a box as the Unicode code, such as \U0001F622 as U+1F622 CRYING "
+        "FACE. The HTML shows the text as written; check the boxes read as meant."]
+
+
 @pytest.mark.slow
 def test_characters_pdflatex_cannot_print_are_shown_as_their_code(workspace):
+    # A board whose conf.py keeps pdflatex: names outside its few scripts show as their codes.
+    conf = workspace.parents[1] / "conf.py"
+    conf.write_text(conf.read_text().replace('latex_engine = "lualatex"',
+                                             'latex_engine = "pdflatex"'))
     # Records quote texts and names as written: an emoji, or a name in Greek or Arabic letters.
     csv_path = workspace / "records" / "probation.csv"
     csv_path.write_text(csv_path.read_text() + '4,01/06/2019,Case record,"Text read: '
