@@ -11,6 +11,9 @@
    page, until the next frame is drawn (target: under 200 ms); and, under casereview preview,
    the time from saving an edit to a paragraph of the example to seeing it in the open page
    (target: within 3 s).
+5. HTML and PDF of a review with a 5,000-event chronology, against plain Sphinx's LaTeX route
+   for the same rows (a csv-table through the same LuaLaTeX and fonts): target at most 1.0, one
+   build each, since each takes minutes. With --long, a 20,000-event chronology is typeset too.
 
 Timings are medians of several runs after a warm-up, ours and the baseline's taken in turn; the
 date caches are cleared before each run so every run reads every date spelling afresh.
@@ -32,6 +35,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+
+from casereview.sphinxext import UNICODE_FONTS  # noqa: E402
 
 
 def paired_medians(ours, theirs, runs: int) -> tuple[float, float]:
@@ -130,6 +136,39 @@ def html_builds(folder: Path, runs: int) -> tuple[float, float, float]:
     review_time, bare_time = paired_medians(build(ours), build(theirs), runs)
     engine_time, _ = paired_medians(lambda: engine([records]), lambda: None, runs)
     return review_time, bare_time, engine_time
+
+
+def bare_latex_project(folder: Path, records: Path) -> Path:
+    """Plain Sphinx printing the same rows: a csv-table, through the same LaTeX engine and
+    fonts as casereview's (LuaLaTeX and Noto), so both do the same typesetting work."""
+    bare = bare_project(folder, records)
+    fonts = "{" + ", ".join(f"{k!r}: {v!r}" for k, v in UNICODE_FONTS.items()) + "}"
+    (bare / "conf.py").write_text('extensions = []\nlatex_engine = "lualatex"\n'
+                                  f"latex_elements = {fonts}\n"
+                                  'latex_documents = [("index", "bare.tex", "Bare", "B", '
+                                  '"howto")]\n')
+    return bare
+
+
+def pdf_builds(folder: Path, events: int) -> tuple[float, float | None, int]:
+    """One build each (they take minutes): casereview's HTML and PDF of a review with
+    ``events`` events, and plain Sphinx's LaTeX route for the same rows (None if it fails);
+    and the PDF's pages."""
+    records = generate(folder / "records", events, 1)[0]
+    review = review_project(folder, records)
+    ours = [sys.executable, "-m", "casereview.cli", "build", str(review), "-o",
+            str(folder / "out-review")]
+    started = time.perf_counter()
+    subprocess.run(ours, check=True, capture_output=True, cwd=folder)
+    our_time = time.perf_counter() - started
+    pages = len(PdfReader(folder / "out-review" / "pdf" / "review.pdf").pages)
+    bare = bare_latex_project(folder, records)
+    theirs = [sys.executable, "-m", "sphinx", "-q", "-E", "-M", "latexpdf", str(bare),
+              str(folder / "out-bare")]
+    started = time.perf_counter()
+    done = subprocess.run(theirs, capture_output=True, cwd=folder)
+    their_time = time.perf_counter() - started if done.returncode == 0 else None
+    return our_time, their_time, pages
 
 
 WHOLE_ENGINE = """
@@ -260,6 +299,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--agencies", type=int, default=12)
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--long", action="store_true",
+                        help="also typeset a 20,000-event chronology (several minutes)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -281,6 +322,18 @@ def main() -> None:
               f"{bare:.2f} s; ratio {review / bare:.2f} (target <= 0.5)")
         print(f"   the engine on those 5,000 events: {engine_time:.3f} s, "
               f"{engine_time / review:.1%} of the build")
+        ours_pdf, bare_pdf, pages = pdf_builds(scratch / "pdf", 5_000)
+        if bare_pdf is None:
+            print(f"5. HTML and PDF, 5,000 events: casereview {ours_pdf:.1f} s ({pages} pages); "
+                  "plain Sphinx's LaTeX route failed")
+        else:
+            print(f"5. HTML and PDF, 5,000 events: casereview {ours_pdf:.1f} s ({pages} pages); "
+                  f"plain Sphinx LaTeX of the same rows {bare_pdf:.1f} s; ratio "
+                  f"{ours_pdf / bare_pdf:.2f} (target <= 1.0; one build each)")
+        if args.long:
+            long_pdf, _, long_pages = pdf_builds(scratch / "long", 20_000)
+            print(f"   20,000 events: casereview HTML and PDF {long_pdf:.0f} s, {long_pages} "
+                  "pages")
         playwright, chromium = browser()
         if chromium is None:
             print("4. skipped: Debian's Chromium and Playwright are needed "

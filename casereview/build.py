@@ -42,6 +42,7 @@ class BuildResult:
     review: Review
     html: Path | None = None
     pdfs: list[Path] = field(default_factory=list)
+    docx: list[Path] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     draft: bool = True
 
@@ -75,8 +76,10 @@ def run_review_sphinx(review: Review, workspace: Path, builder: str, outdir: Pat
 
 def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool = True,
           final: bool = False, draft: bool | None = None, edition: str = "restricted",
-          signoff: dict | None = None, progress: Progress = lambda message: None) -> BuildResult:
-    """Build the review in ``review_dir`` to ``outdir/html`` and ``outdir/pdf``.
+          signoff: dict | None = None, docx: bool = False,
+          progress: Progress = lambda message: None) -> BuildResult:
+    """Build the review in ``review_dir`` to ``outdir/html`` and ``outdir/pdf`` (and, with
+    ``docx``, a Word copy of each document in ``outdir/docx``).
 
     A ``final`` build leaves out the guidance for writers that drafts show. Every build is
     marked DRAFT unless the sources still match the latest sign-off (``draft`` overrides this;
@@ -93,7 +96,7 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
     made_outdir = not outdir.exists()
     try:
         return _build(review_dir, outdir, pdf=pdf, final=final, draft=draft, edition=edition,
-                      signoff=signoff, progress=progress)
+                      signoff=signoff, docx=docx, progress=progress)
     except (BuildError, LeakError):
         if made_outdir:  # a refused build leaves nothing behind, not even an empty folder
             shutil.rmtree(outdir, ignore_errors=True)
@@ -101,7 +104,7 @@ def build(review_dir: Path | str, outdir: Path | str | None = None, *, pdf: bool
 
 
 def _build(review_dir: Path, outdir: Path, *, pdf: bool, final: bool, draft: bool | None,
-           edition: str, signoff: dict | None, progress: Progress) -> BuildResult:
+           edition: str, signoff: dict | None, docx: bool, progress: Progress) -> BuildResult:
     settings = CASE_FILE if (review_dir / CASE_FILE).is_file() and not (
         review_dir / REVIEW_FILE).is_file() else REVIEW_FILE
     progress(f"Reading {display_path(review_dir / settings)}")
@@ -161,6 +164,13 @@ def _build(review_dir: Path, outdir: Path, *, pdf: bool, final: bool, draft: boo
         run_review_sphinx(review, workspace, "html", staging / "html", staging / ".doctrees",
                           fresh=True, final=final, draft=draft, edition=edition, cited=cited)
         guard(staging / "html")
+        if docx:
+            progress("Writing Word copies")
+            run_review_sphinx(review, workspace, "casereview-docx", staging / "docx",
+                              staging / ".doctrees", fresh=False, final=final, draft=draft,
+                              edition=edition, cited=cited)
+            guard(staging / "docx")
+            result.docx = [outdir / "docx" / f"{d.stem}.docx" for d in documents]
         if typeset:
             progress("Building LaTeX")
             run_review_sphinx(review, workspace, "latex", staging / ".latex",

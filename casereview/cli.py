@@ -107,24 +107,30 @@ def cli() -> None:
               help="Where to put the html/ and pdf/ folders [default: _build/<review folder> at the "
               "workspace's root].")
 @click.option("--no-pdf", is_flag=True, help="Build the HTML only (quicker while drafting).")
+@click.option("--docx", is_flag=True, help="Also write each document as a Word file, to "
+              "docx/ beside html/ and pdf/.")
 @click.option("--final", is_flag=True, help="Leave out the guidance for writers shown in drafts.")
 @click.option("--edition", type=click.Choice(["restricted", "public"]), default="restricted",
               show_default=True, help="restricted: every document, for the panel. public: only "
               "documents marked public, pseudonymised and checked for names and identifiers.")
 @reports_problems
-def build(review_dir: Path, outdir: Path | None, no_pdf: bool, final: bool, edition: str) -> None:
-    """Build a review's documents to HTML and one PDF per document."""
+def build(review_dir: Path, outdir: Path | None, no_pdf: bool, final: bool, edition: str,
+          docx: bool) -> None:
+    """Build a review's documents to HTML and one PDF per document (and, with --docx, one Word
+    file per document)."""
     def progress(message: str) -> None:
         click.echo(f"  {message}…")
 
     click.echo(f"Building {display_path(review_dir)}")
     result = run_build(review_dir, outdir, pdf=not no_pdf, final=final, edition=edition,
-                       progress=progress)
+                       docx=docx, progress=progress)
     for note in result.notes:
         click.echo(str(note), err=True)
     click.echo(f"HTML: {display_path(result.html / 'index.html')}")
     for pdf in result.pdfs:
         click.echo(f"PDF:  {display_path(pdf)}")
+    for word in result.docx:
+        click.echo(f"Word: {display_path(word)}")
 
 
 @cli.command()

@@ -15,6 +15,7 @@ import html
 import re
 import unicodedata
 import urllib.parse
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -296,6 +297,15 @@ def _workbook_findings(path: Path, secrets: list[Secret], root: Path) -> list[Pr
     return [_leak("the workbook", s, display_path(path, root)) for s in _scan(text, secrets)]
 
 
+def _word_findings(path: Path, secrets: list[Secret], root: Path) -> list[Problem]:
+    """Every part of a Word file (its text, headers, footers, properties), as Word or any
+    program that opens the file could read it."""
+    with zipfile.ZipFile(path) as package:
+        text = "\n".join(html.unescape(re.sub(r"<[^>]+>", " ", package.read(name).decode(
+            "utf-8", errors="replace"))) for name in package.namelist() if name.endswith(".xml"))
+    return [_leak("the Word file", s, display_path(path, root)) for s in _scan(text, secrets)]
+
+
 def guard(folder: Path, register: Register, *, label: str = "") -> None:
     """Scan everything written under ``folder``, as a reader or a program could read it; raise
     LeakError on any find. Files are named relative to ``folder``, after ``label`` (such as
@@ -313,6 +323,8 @@ def guard(folder: Path, register: Register, *, label: str = "") -> None:
             continue
         if path.suffix == ".pdf":
             problems += _pdf_findings(path, secrets, folder)
+        elif path.suffix == ".docx":
+            problems += _word_findings(path, secrets, folder)
         elif path.suffix == ".xlsx":
             problems += _workbook_findings(path, secrets, folder)
         else:

@@ -21,9 +21,16 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from chronology.merging import Filter
 from chronology.problems import CaseReviewError
-from chronology.render import latex_escape, to_html, to_latex
+from chronology.render import (
+    PRINT_HEADING,
+    PRINT_LEGEND,
+    latex_escape,
+    print_rows,
+    to_html,
+    to_latex,
+)
 
-from . import __version__, paragraphs
+from . import __version__, paragraphs, word
 from .actions import PLAN_FILE, RAGS, load_plan
 from .chronologies import draw, drawing_key, review_chronology
 from .model import (
@@ -129,6 +136,11 @@ def _latex_preamble(marking: str, version: str | None) -> str:
         # Only sections are numbered, so "3.4" always means a paragraph, never a sub-heading.
         r"\setcounter{secnumdepth}{1}",
         r"\setlength{\footskip}{36pt}",
+        # Headings and the contents are never hyphenated: a question the framework asks is read
+        # and searched for whole.
+        r"\g@addto@macro\py@HeaderFamily{\hyphenpenalty=10000\exhyphenpenalty=10000\relax}",
+        r"\renewcommand{\sphinxtableofcontentshook}{\hyphenpenalty=10000"
+        r"\exhyphenpenalty=10000\relax}",
         *(rf"\fancypagestyle{{{name}}}{{{style}}}" for name in ("normal", "plain", "empty")),
         r"\pagestyle{normal}",
         r"\makeatother",
@@ -156,7 +168,9 @@ def _latex_title(review: Review) -> str:
         r"{\sffamily\Huge\bfseries \@title\par}\vspace{1ex}",
         r"{\sffamily\Large " + latex_escape(review.title) + r"\par}",
         r"\end{center}\vspace{3ex}",
-        r"\noindent\begin{tabular}{@{}p{0.3\linewidth}p{0.66\linewidth}@{}}",
+        # Labels are never hyphenated: "Statement of independence" reads as one label.
+        r"\noindent\begin{tabular}{@{}>{\raggedright\arraybackslash\hyphenpenalty=10000}"
+        r"p{0.3\linewidth}p{0.66\linewidth}@{}}",
         rows,
         r"\end{tabular}",
         r"\makeatother\endgroup",
@@ -172,9 +186,9 @@ def _latex_title(review: Review) -> str:
 UNICODE_FONTS = {
     "babel": r"\usepackage[bidi=basic, british]{babel}",
     "fontpkg": "\n".join([
+        # Greek and Cyrillic are in Noto Serif itself: only Arabic script needs its own font
+        # (and each language babel is asked to watch for costs every run a second or more).
         r"\babelprovide[import, onchar=ids fonts]{arabic}",
-        r"\babelprovide[import, onchar=ids fonts]{greek}",
-        r"\babelprovide[import, onchar=ids fonts]{russian}",
         r"\babelfont{rm}{Noto Serif}",
         r"\babelfont{sf}{Noto Sans}",
         r"\babelfont{tt}{DejaVu Sans Mono}",
@@ -184,9 +198,18 @@ UNICODE_FONTS = {
 }
 
 
+#: pdfTeX writes a real space between words into the PDF (\pdfinterwordspaceon); LuaTeX does
+#: not, and a reader's copy, a search or a text extraction of tightly set lines runs the words
+#: together. This small Lua filter gives LuaTeX's PDFs the same real spaces.
+SPACES_LUA = THEME_DIR / "latex" / "casereview-spaces.lua"
+
+
 def _configure(app: Sphinx, config: Config) -> None:
     if config.latex_engine == "lualatex":
         config.latex_elements = {**UNICODE_FONTS, **config.latex_elements}
+        config.latex_additional_files = [*config.latex_additional_files, str(SPACES_LUA)]
+        config.latex_elements["preamble"] = (config.latex_elements.get("preamble", "") +
+                                             "\n" + rf'\directlua{{dofile("{SPACES_LUA.name}")}}')
     config.templates_path = [*config.templates_path, str(THEME_DIR / "templates")]
     config.html_static_path = [*config.html_static_path, str(THEME_DIR / "static")]
     srcdir = Path(app.srcdir)
@@ -322,7 +345,8 @@ class ChronologyDirective(ReviewDirective):
             events = public_ids(events, review.register)
         caption = self.options.get("caption", "")
         return [_markup(to_html(events, caption=caption), "html"),
-                _markup(to_latex(events, caption=caption), "latex")]
+                _markup(to_latex(events, caption=caption), "latex"),
+                word.rows_node(list(PRINT_HEADING), print_rows(events), caption, PRINT_LEGEND)]
 
 
 class TimelineDirective(ReviewDirective):
@@ -485,7 +509,8 @@ class TitleBlockDirective(ReviewDirective):
 
         rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>"
                        for k, v in title_block(review))
-        return [_markup(f'<table class="title-block">{rows}</table>', "html")]
+        return [_markup(f'<table class="title-block">{rows}</table>', "html"),
+                word.rows_node([], [[k, v] for k, v in title_block(review)])]
 
 
 class AgencyReviewsDirective(ReviewDirective):
@@ -747,6 +772,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure)
     app.connect("source-read", _add_document_list)
     app.add_directive("chronology", ChronologyDirective)
+    app.add_builder(word.WordBuilder)
     app.add_directive("title-block", TitleBlockDirective)
     app.add_directive("chronology-figure", TimelineDirective)
     app.add_css_file("casereview.css")

@@ -128,6 +128,8 @@ def swap_outputs(staging: Path, outdir: Path) -> None:
     if (staging / "pdf").is_dir():
         (staging / "pdf").rename(outdir / "pdf")
     shutil.rmtree(old_pdfs, ignore_errors=True)
+    if (staging / "docx").is_dir():  # the Word copies, when asked for, from the same build
+        replace_folder(staging / "docx", outdir / "docx")
 
 
 def replace_folder(new: Path, target: Path) -> None:

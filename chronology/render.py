@@ -158,6 +158,31 @@ def breakable(text: str) -> str:
                     if len(word) > 16 else latex_escape(word) for word in text.split(" "))
 
 
+PRINT_HEADING = ("ID", "Date", "Agency", "Source", "Event", "Action/outcome", "Kind")
+
+
+def print_rows(events: pd.DataFrame) -> list[list[str]]:
+    """The printed table's cells as plain text, lines separated by newlines, for a Word table:
+    the same columns, dates and notes as the PDF's."""
+    rows = []
+    is_gap = events["is_gap"] if "is_gap" in events else [False] * len(events)
+    for row, gap in zip(events.itertuples(index=False), is_gap, strict=True):
+        if gap:
+            rows.append(["", row.date_text, "", "", row.event, "", ""])
+            continue
+        date_cell = "\n".join(print_date(row) + ([row.time] if row.time else []))
+        event_cell = row.event
+        joint = getattr(row, "joint", ())
+        if joint:
+            event_cell += f"\nJoint event; also recorded as {', '.join(joint)}."
+        if row.comment:
+            event_cell += f"\nComment: {row.comment}"
+        ident = row.id + (f"\n{row.significance}" if row.significance else "")
+        rows.append([ident, date_cell, row.agency, row.source, event_cell, row.action,
+                     row.kind])
+    return rows
+
+
 def to_latex(events: pd.DataFrame, *, caption: str = "") -> str:
     esc = breakable
     # Ragged-right cells: justified text in narrow columns leaves rivers of white space.

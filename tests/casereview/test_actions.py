@@ -308,6 +308,7 @@ def test_register_without_tex_builds_html_and_says_what_to_install(tmp_path, mon
     assert done.stderr.splitlines()[0] == (
         "error [tex-missing] LaTeX is not installed, so the PDFs were not made (the HTML was "
         "built in _build/action-register/html). Install it with: apt-get install latexmk "
-        "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre make "
+        "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-luatex "
+        "tex-gyre fonts-noto-core fonts-dejavu-core make "
         "(as root, or with sudo in front).")
     assert (tmp_path / "_build/action-register/html/index.html").is_file()

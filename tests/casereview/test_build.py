@@ -217,7 +217,8 @@ def test_cli_without_tex_builds_html_and_says_what_to_install(workspace):
     assert "Traceback" not in done.stderr
     assert ("error [tex-missing] LaTeX is not installed, so the PDFs were not made (the HTML "
             "was built in _build/case/html). Install it with: apt-get install latexmk "
-            "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre make "
+            "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended "
+            "texlive-luatex tex-gyre fonts-noto-core fonts-dejavu-core make "
             "(as root, or with sudo in front).") in done.stderr
     assert (workspace.parents[1] / "_build/case/html/management-review.html").is_file()
 
