@@ -88,7 +88,7 @@ def test_case_toml_problems_are_all_reported_with_their_lines(tmp_path, monkeypa
         'reviews/example/case.toml:board: error [key-missing] "board" is missing: the '
         "safeguarding children board that commissions the review. Add a line such as "
         'board = "Northshire Safeguarding Children Board"',
-        'reviews/example/case.toml:83:agencies.kind: error [key-range] "chronology" is not a '
+        'reviews/example/case.toml:84:agencies.kind: error [key-range] "chronology" is not a '
         'kind of request the panel makes. Write kind = "management review" or kind = '
         '"chronology only".',
     ]
