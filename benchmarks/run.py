@@ -163,8 +163,8 @@ def pdf_builds(folder: Path, events: int) -> tuple[float, float | None, int]:
     our_time = time.perf_counter() - started
     pages = len(PdfReader(folder / "out-review" / "pdf" / "review.pdf").pages)
     bare = bare_latex_project(folder, records)
-    theirs = [sys.executable, "-m", "sphinx", "-q", "-E", "-M", "latexpdf", str(bare),
-              str(folder / "out-bare")]
+    theirs = [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(bare),
+              str(folder / "out-bare"), "-q", "-E"]
     started = time.perf_counter()
     done = subprocess.run(theirs, capture_output=True, cwd=folder)
     their_time = time.perf_counter() - started if done.returncode == 0 else None
