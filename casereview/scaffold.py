@@ -113,11 +113,7 @@ def variables(details: NewReview | NewCase, review_type: ReviewType) -> dict:
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(details).items()}
     values.update(
         today=date.today().isoformat(),
-        review_type=review_type,
-        type=review_type.name,
-        roles=review_type.roles,
-        # The sections check insists on, as the framework was given before types were data.
-        framework=[s for s in review_type.agency_document.sections if s.required],
+        **_type_variables(review_type),
         agencies=[],
         in_case=False,
         # What a case made from another carries over (see conversion.py); empty otherwise.
@@ -128,6 +124,13 @@ def variables(details: NewReview | NewCase, review_type: ReviewType) -> dict:
         if isinstance(given := getattr(details, key, None), date):
             values[f"{key}_long"] = f"{given.day} {given:%B %Y}"
     return values
+
+
+def _type_variables(review_type: ReviewType) -> dict:
+    """What every template knows of the review's type."""
+    return {"review_type": review_type, "type": review_type.name, "roles": review_type.roles,
+            # The sections check insists on, as the framework was given before types were data.
+            "framework": [s for s in review_type.agency_document.sections if s.required]}
 
 
 def render_document(env, document: DocumentType, values: dict) -> str:
@@ -316,9 +319,7 @@ def add_document(review_dir: Path | str, kind: str, workspace: Path | str = ".")
               "panel": review.panel, "requested": review.requested.isoformat(),
               "requested_long": f"{review.requested.day} {review.requested:%B %Y}",
               "marking": review.marking, "today": date.today().isoformat(),
-              "review_type": review.review_type, "type": review.review_type.name,
-              "roles": review.review_type.roles,
-              "framework": [s for s in review.review_type.agency_document.sections if s.required],
+              **_type_variables(review.review_type),
               "agencies": review.case.agencies if review.level == "case" else [],
               "in_case": review.level == "case"}
     text = render_document(environment(workspace), document, values)

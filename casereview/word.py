@@ -14,11 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import docx
 from docutils import nodes
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
 from sphinx.builders import Builder
 
 #: The raw format under which directives hand their tables to this builder as JSON rows: a
@@ -71,6 +67,11 @@ class _Document:
     """One Word document, written as the doctree is walked."""
 
     def __init__(self, title: str, marking: str, version: str, waiting_for: str, srcdir: Path):
+        # python-docx is loaded only when a Word copy is asked for: every other build of every
+        # review imports this module, and would wait a tenth of a second for it.
+        import docx
+        from docx.shared import Pt
+
         self.document = docx.Document()
         self.document.styles["Normal"].font.name = "Arial"
         self.document.styles["Normal"].font.size = Pt(11)
@@ -152,6 +153,9 @@ class _Document:
     def _table(self, heading: list[str], rows: list[list[str]]) -> None:
         """A Word table; with no heading row (the title block), its first column is bold."""
         columns = len(heading) or max((len(r) for r in rows), default=1)
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
         table = self.document.add_table(rows=0, cols=columns)
         table.style = "Table Grid"
         if heading:
@@ -176,6 +180,8 @@ class _Document:
             self._table(rows[0], rows[1:])
 
     def _image(self, node: nodes.image) -> None:
+        from docx.shared import Cm
+
         path = self.srcdir / node["uri"]
         if path.is_file():
             self.document.add_picture(str(path), width=Cm(16))
