@@ -24,6 +24,7 @@ from chronology.problems import CaseReviewError
 from chronology.render import (
     PRINT_HEADING,
     PRINT_LEGEND,
+    is_high,
     latex_escape,
     print_rows,
     to_html,
@@ -346,7 +347,8 @@ class ChronologyDirective(ReviewDirective):
         caption = self.options.get("caption", "")
         return [_markup(to_html(events, caption=caption), "html"),
                 _markup(to_latex(events, caption=caption), "latex"),
-                word.rows_node(list(PRINT_HEADING), print_rows(events), caption, PRINT_LEGEND)]
+                word.rows_node(list(PRINT_HEADING), print_rows(events), caption, PRINT_LEGEND,
+                               bold=[is_high(s) for s in events["significance"]])]
 
 
 class TimelineDirective(ReviewDirective):

@@ -17,14 +17,22 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.builders import Builder
 
+#: A table with this many columns or more (a chronology) is set on landscape pages.
+WIDE_TABLE_COLUMNS = 6
+#: The page margins, left and right, as the PDF's (conf.py's hmargin).
+MARGIN_CM = 2
+
 #: The raw format under which directives hand their tables to this builder as JSON rows: a
 #: heading row, then the body rows. HTML and LaTeX ignore raw content of another format.
 ROWS_FORMAT = "casereview-rows"
 
 
-def rows_node(heading: list[str], rows: list[list[str]], caption: str = "",
-              note: str = "") -> nodes.raw:
-    text = json.dumps({"heading": heading, "rows": rows, "caption": caption, "note": note})
+def rows_node(heading: list[str], rows: list[list[str]], caption: str = "", note: str = "",
+              bold: list[bool] | None = None) -> nodes.raw:
+    """bold: which rows' first cell begins in bold (a chronology's events of high
+    significance, as in print). A table with no heading row has its first column bold."""
+    text = json.dumps({"heading": heading, "rows": rows, "caption": caption, "note": note,
+                       "bold": bold or [not heading] * len(rows)})
     return nodes.raw("", text, format=ROWS_FORMAT, casereview=True)
 
 
@@ -70,13 +78,15 @@ class _Document:
         # python-docx is loaded only when a Word copy is asked for: every other build of every
         # review imports this module, and would wait a tenth of a second for it.
         import docx
-        from docx.shared import Pt
+        from docx.shared import Cm, Pt
 
         self.document = docx.Document()
         self.document.styles["Normal"].font.name = "Arial"
         self.document.styles["Normal"].font.size = Pt(11)
         self.srcdir = srcdir
         section = self.document.sections[0]
+        section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4, not Word's US Letter
+        section.left_margin = section.right_margin = Cm(MARGIN_CM)
         top = marking + (f" · DRAFT: not signed off by {waiting_for}" if waiting_for else "")
         section.header.paragraphs[0].text = top
         section.footer.paragraphs[0].text = marking + (f" · Version {version}" if version else "")
@@ -88,6 +98,7 @@ class _Document:
             run = banner.add_run(f"DRAFT: not signed off by {waiting_for}")
             run.bold = True
         self.depth = 0
+        self.landscape = False
 
     def save(self, path: Path) -> None:
         self.document.save(path)
@@ -104,9 +115,9 @@ class _Document:
             # The document's own title is Word's title; its sections are headings 1, 2, 3.
             level = self.depth - 1
             if level == 0:
-                self.document.add_heading(node.astext(), level=0)
+                self._page().add_heading(node.astext(), level=0)
             else:
-                self.document.add_heading(node.astext(), level=min(level, 9))
+                self._page().add_heading(node.astext(), level=min(level, 9))
         elif isinstance(node, nodes.paragraph):
             self._paragraph(node)
         elif isinstance(node, nodes.bullet_list | nodes.enumerated_list):
@@ -123,8 +134,10 @@ class _Document:
             self._docutils_table(node)
         elif isinstance(node, nodes.image):
             self._image(node)
+        elif isinstance(node, nodes.caption):
+            self._paragraph(node, style="Caption")  # a figure's caption, under it as in print
         elif isinstance(node, nodes.literal_block):
-            paragraph = self.document.add_paragraph()
+            paragraph = self._page().add_paragraph()
             paragraph.add_run(node.astext()).font.name = "Courier New"
         elif isinstance(node, nodes.raw | nodes.comment | nodes.target | nodes.substitution_definition):
             return  # HTML or LaTeX of their own, or nothing to show
@@ -132,9 +145,9 @@ class _Document:
             for child in node.children:
                 self.walk(child)
 
-    def _paragraph(self, node: nodes.paragraph, style: str | None = None) -> None:
+    def _paragraph(self, node: nodes.TextElement, style: str | None = None) -> None:
         guidance = any("guidance" in n.get("classes", []) for n in _ancestors(node))
-        paragraph = self.document.add_paragraph(style=style)
+        paragraph = self._page().add_paragraph(style=style)
         for run_node, bold, italic, mono in _runs(node):
             run = paragraph.add_run(run_node)
             run.bold = bold or None
@@ -142,36 +155,70 @@ class _Document:
             if mono:
                 run.font.name = "Courier New"
 
+    def _page(self, wide: bool = False):
+        """The document, its page turned for what comes next: a chronology's many columns
+        go on landscape pages, as agencies' Word chronologies do; everything else is
+        portrait. The header and footer, with the marking, carry on to every page."""
+        if wide != self.landscape:
+            from docx.enum.section import WD_ORIENT, WD_SECTION
+
+            section = self.document.add_section(WD_SECTION.NEW_PAGE)
+            section.orientation = WD_ORIENT.LANDSCAPE if wide else WD_ORIENT.PORTRAIT
+            section.page_width, section.page_height = section.page_height, section.page_width
+            self.landscape = wide
+        return self.document
+
     def _rows(self, table: dict) -> None:
+        wide = len(table["heading"]) >= WIDE_TABLE_COLUMNS
         if table["caption"]:
-            caption = self.document.add_paragraph(style="Caption")
+            caption = self._page(wide).add_paragraph(style="Caption")
             caption.add_run(table["caption"])
         if table["note"]:
-            self.document.add_paragraph().add_run(table["note"]).italic = True
-        self._table(table["heading"], table["rows"])
+            self._page(wide).add_paragraph().add_run(table["note"]).italic = True
+        self._table(table["heading"], table["rows"], table["bold"])
 
-    def _table(self, heading: list[str], rows: list[list[str]]) -> None:
-        """A Word table; with no heading row (the title block), its first column is bold."""
-        columns = len(heading) or max((len(r) for r in rows), default=1)
+    def _table(self, heading: list[str], rows: list[list[str]],
+               bold: list[bool] | None = None) -> None:
+        """A Word table; bold says which rows' first cell begins in bold."""
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
+        from docx.shared import Pt
 
-        table = self.document.add_table(rows=0, cols=columns)
+        columns = len(heading) or max((len(r) for r in rows), default=1)
+        wide = columns >= WIDE_TABLE_COLUMNS
+        points = 9 if wide else 11  # a chronology's text as in print, smaller than the prose
+        table = self._page(wide).add_table(rows=0, cols=columns)
         table.style = "Table Grid"
+        table.autofit = False
         if heading:
             cells = table.add_row().cells
             for cell, text in zip(cells, heading, strict=True):
-                cell.paragraphs[0].add_run(text).bold = True
+                run = cell.paragraphs[0].add_run(text)
+                run.bold, run.font.size = True, Pt(points)
             # The heading row repeats at the top of every page the table runs onto.
             repeat = OxmlElement("w:tblHeader")
             repeat.set(qn("w:val"), "true")
             table.rows[0]._tr.get_or_add_trPr().append(repeat)
-        for values in rows:
-            cells = table.add_row().cells
+        for values, strong in zip(rows, bold or [False] * len(rows), strict=True):
+            row = table.add_row()
+            if wide:
+                # An event is read whole: its row moves to the next page rather than split.
+                row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            cells = row.cells
             for number, (cell, text) in enumerate(zip(cells, values, strict=True)):
                 for n, line in enumerate(str(text).split("\n")):
                     paragraph = cell.paragraphs[0] if n == 0 else cell.add_paragraph()
-                    paragraph.add_run(line).bold = (not heading and number == 0) or None
+                    run = paragraph.add_run(line)
+                    run.bold = (strong and number == 0 and n == 0) or None
+                    run.font.size = Pt(points)
+        page = self.document.sections[-1]
+        text_width = page.page_width - page.left_margin - page.right_margin
+        for column, width in zip(table.columns,
+                                 _column_widths([heading, *rows], columns, text_width, points),
+                                 strict=True):
+            column.width = width  # Word reads the cells' widths, LibreOffice the column's
+            for cell in column.cells:
+                cell.width = width
 
     def _docutils_table(self, node: nodes.table) -> None:
         rows = [[entry.astext() for entry in row.findall(nodes.entry)]
@@ -184,7 +231,24 @@ class _Document:
 
         path = self.srcdir / node["uri"]
         if path.is_file():
-            self.document.add_picture(str(path), width=Cm(16))
+            self._page().add_picture(str(path), width=Cm(21 - 2 * MARGIN_CM))
+
+
+def _column_widths(rows: list[list[str]], columns: int, text_width: int,
+                   points: int) -> list[int]:
+    """Each column is as wide as its longest word (so an ID, a date or "observation" is never
+    broken), and the width left is shared by how much text each column holds: the event and
+    its outcome get the room. Widths are in Word's units (EMU), as text_width is."""
+    cells = [[str(row[n]) for row in rows if n < len(row)] for n in range(columns)]
+    longest_word = [max((len(w) for text in column for w in text.split()), default=1)
+                    for column in cells]
+    text = [sum(len(t) for t in column) for column in cells]
+    # A character of Arial is about half its size wide, more in bold; a cell adds padding.
+    characters = text_width / (points * 12700 * 0.6)
+    floor = [min(n, characters / columns) + 2 for n in longest_word]
+    left = max(characters - sum(floor), 0)
+    share = [left * t / (sum(text) or 1) for t in text]
+    return [int(text_width * (f + s) / characters) for f, s in zip(floor, share, strict=True)]
 
 
 def _ancestors(node: nodes.Node):
@@ -197,7 +261,8 @@ def _runs(node: nodes.Node, bold: bool = False, italic: bool = False, mono: bool
     """The paragraph's text in runs of one style: (text, bold, italic, monospace)."""
     for child in node.children:
         if isinstance(child, nodes.Text):
-            yield child.astext(), bold, italic, mono
+            # A line break in the Markdown source is a space in the paragraph, as in HTML.
+            yield child.astext().replace("\n", " "), bold, italic, mono
         elif isinstance(child, nodes.raw):
             continue
         else:

@@ -104,4 +104,11 @@ def _write_xlsx(flat: pd.DataFrame, path: Path) -> None:
               "Date": 16, "Earliest date": 12, "Latest date": 12, "Row": 7}
     for index, heading in enumerate(flat.columns, start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = widths.get(heading, 14)
+    # Printed, the sheet is as wide as a landscape page and as long as it needs, with the
+    # headings on every page: a panel member annotating a print-out can tell the columns apart.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.print_title_rows = "1:1"
     book.save(path)

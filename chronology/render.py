@@ -161,6 +161,11 @@ def breakable(text: str) -> str:
 PRINT_HEADING = ("ID", "Date", "Agency", "Source", "Event", "Action/outcome", "Kind")
 
 
+def is_high(significance: str) -> bool:
+    """Whether an event is of high significance, whose ID print shows in bold."""
+    return significance.lower() == "high"
+
+
 def print_rows(events: pd.DataFrame) -> list[list[str]]:
     """The printed table's cells as plain text, lines separated by newlines, for a Word table:
     the same columns, dates and notes as the PDF's."""
@@ -189,7 +194,7 @@ def to_latex(events: pd.DataFrame, *, caption: str = "") -> str:
     widths = "".join(rf">{{\raggedright\arraybackslash}}p{{{w}\linewidth}}"
                      for w in (0.09, 0.12, 0.10, 0.12, 0.27, 0.13, 0.07))
     head = r"\textbf{ID} & \textbf{Date} & \textbf{Agency} & \textbf{Source} & " \
-           r"\textbf{Event} & \textbf{Action/outcome} & \textbf{Kind}\\ \hline"
+           r"\textbf{Event} & \textbf{Action/\allowbreak outcome} & \textbf{Kind}\\ \hline"
     out = [r"\begingroup\footnotesize\setlength{\tabcolsep}{3pt}",
            r"\begin{longtable}{" + widths + "}"]
     if caption:
@@ -216,7 +221,7 @@ def to_latex(events: pd.DataFrame, *, caption: str = "") -> str:
         if row.comment:
             event_cell += r"\newline \textit{Comment: " + esc(row.comment) + "}"
         ident = esc(row.id)
-        if row.significance.lower() == "high":
+        if is_high(row.significance):
             ident = r"\textbf{" + ident + "}"
         if row.significance:
             ident += r"\newline {\scriptsize " + esc(row.significance) + "}"

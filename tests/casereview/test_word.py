@@ -57,6 +57,34 @@ def test_build_docx_writes_a_word_file_for_every_document(probation, tmp_path):
     assert word.core_properties.title
 
 
+def test_word_paragraphs_flow_and_the_chronology_columns_fit_their_text(probation, tmp_path):
+    build(probation, tmp_path / "out", pdf=False, docx=True)
+    word = docx.Document(tmp_path / "out" / "docx" / "management-review.docx")
+    # A paragraph is written over several lines in the Markdown; in Word it flows as one,
+    # as in the HTML and the PDF (seen in LibreOffice: every source line had become a line).
+    introduction = next(p for p in word.paragraphs if p.text.startswith("1.1 "))
+    assert "\n" not in introduction.text
+    assert "skull fracture. Mr R, the partner" in introduction.text
+    # The chronology's seven columns are on landscape pages; the rest of the review on A4
+    # portrait. The marking is on the landscape pages too.
+    portrait, landscape, after = word.sections
+    assert (round(portrait.page_width.cm, 1), round(portrait.page_height.cm, 1)) == (21, 29.7)
+    assert landscape.page_width == portrait.page_height and after.page_width == portrait.page_width
+    assert landscape.header.is_linked_to_previous
+    # The columns are as wide as their text needs: an ID or a date is not squeezed onto
+    # three lines while the event has the same narrow width.
+    chronology = next(t for t in word.tables if t.rows[0].cells[0].text == "ID")
+    widths = dict(zip((c.text for c in chronology.rows[0].cells),
+                      (column.width for column in chronology.columns), strict=True))
+    assert widths["Event"] > 2 * widths["ID"]
+    assert widths["Date"] >= docx.shared.Cm(2)
+    assert sum(widths.values()) <= docx.shared.Cm(29.7 - 2 * 2)
+    # The legend above the table says bold IDs are events of high significance: they are.
+    first_lines = {r.cells[0].paragraphs[0].runs[0].text: r.cells[0].paragraphs[0].runs[0].bold
+                   for r in chronology.rows[1:]}
+    assert first_lines["PRB-003"] and not first_lines["PRB-002"]
+
+
 def test_a_public_word_copy_is_refused_when_it_names_the_child(probation, tmp_path):
     case = probation.parents[1]
     summary = case / "executive-summary.md"
@@ -88,3 +116,18 @@ def test_a_name_anywhere_in_a_word_file_is_found(probation, tmp_path):
         guard(tmp_path / "scan", load_review(probation.parents[1]).register)
     assert {p.path for p in refused.value.problems} == {"summary.docx"}
     assert "the Word file" in refused.value.problems[0].message
+
+
+@pytest.mark.slow  # the example case signed off and received first, as the README's command does
+def test_the_overview_reports_word_copy_holds_the_timeline_figure(built_example, tmp_path):
+    built = build(built_example.case, tmp_path / "out", pdf=False, docx=True)
+    overview = next(p for p in built.docx if p.name == "overview-report.docx")
+    word = docx.Document(overview)
+    # The timeline is a picture in the body, wide as the text, with its caption under it.
+    pictures = word.inline_shapes
+    assert len(pictures) == 1
+    assert pictures[0].width > docx.shared.Cm(15)
+    image_parts = [r.target_part for r in word.part.rels.values() if "image" in r.reltype]
+    assert image_parts and image_parts[0].blob.startswith(b"\x89PNG")
+    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
+    assert any(c.startswith("Contacts by agency.") for c in captions)

@@ -62,6 +62,16 @@ def test_xlsx_export_has_real_dates_numbers_a_filter_and_a_frozen_header(events,
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(headings)).column_letter}5"
 
 
+def test_the_merged_workbook_prints_across_landscape_pages_with_its_headings(events, tmp_path):
+    # Printed, every column is on the page's width and the heading row is on every page.
+    sheet = openpyxl.load_workbook(export(events, tmp_path / "merged.xlsx")).active
+    assert sheet.page_setup.orientation == "landscape"
+    assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$1"
+
+
 def test_json_export(events, tmp_path):
     data = json.loads(export(events, tmp_path / "merged.json").read_text())
     assert [d["ID"] for d in data] == ["POL-001", "POL-002", "POL-003", "POL-004"]
