@@ -17,6 +17,8 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.builders import Builder
 
+from chronology.render import column_widths
+
 #: A table with this many columns or more (a chronology) is set on landscape pages.
 WIDE_TABLE_COLUMNS = 6
 #: The page margins, left and right, as the PDF's (conf.py's hmargin).
@@ -236,19 +238,12 @@ class _Document:
 
 def _column_widths(rows: list[list[str]], columns: int, text_width: int,
                    points: int) -> list[int]:
-    """Each column is as wide as its longest word (so an ID, a date or "observation" is never
-    broken), and the width left is shared by how much text each column holds: the event and
-    its outcome get the room. Widths are in Word's units (EMU), as text_width is."""
-    cells = [[str(row[n]) for row in rows if n < len(row)] for n in range(columns)]
-    longest_word = [max((len(w) for text in column for w in text.split()), default=1)
-                    for column in cells]
-    text = [sum(len(t) for t in column) for column in cells]
+    """The columns' widths in Word's units (EMU), as text_width is: see
+    :func:`chronology.render.column_widths`."""
     # A character of Arial is about half its size wide, more in bold; a cell adds padding.
     characters = text_width / (points * 12700 * 0.6)
-    floor = [min(n, characters / columns) + 2 for n in longest_word]
-    left = max(characters - sum(floor), 0)
-    share = [left * t / (sum(text) or 1) for t in text]
-    return [int(text_width * (f + s) / characters) for f, s in zip(floor, share, strict=True)]
+    return [int(text_width * width / characters)
+            for width in column_widths(rows, columns, characters)]
 
 
 def _ancestors(node: nodes.Node):

@@ -68,13 +68,59 @@ def _row_data(row) -> str:
     return "".join(f' data-{k}="{html.escape(v)}"' for k, v in values.items())
 
 
+def column_widths(rows: list[list[str]], columns: int, characters: float) -> list[float]:
+    """The widths of a table's columns, in characters, for a table ``characters`` wide. Each
+    column is at least as wide as its longest word (so an ID, a date or "observation" is never
+    broken), and the width is shared by how much text each column holds: the event and its
+    outcome get the room."""
+    cells = [[str(row[n]) for row in rows if n < len(row)] for n in range(columns)]
+    longest_word = [max((len(w) for text in column for w in text.split()), default=1)
+                    for column in cells]
+    # Capitals and bold letters run wider than the average; a cell adds padding.
+    floor = [min(n * 1.1, characters / columns) + 2 for n in longest_word]
+    text = [sum(len(t) for t in column) for column in cells]
+    # A column whose share of the width is less than its floor keeps its floor, and the others
+    # share what is left, until every share is enough.
+    sharing = [n for n in range(columns) if text[n]]
+    while sharing:
+        room = characters - sum(floor[n] for n in range(columns) if n not in sharing)
+        held = sum(text[n] for n in sharing)
+        share = {n: room * text[n] / held for n in sharing}
+        short = [n for n in sharing if share[n] < floor[n]]
+        if not short:
+            return [share.get(n, floor[n]) for n in range(columns)]
+        sharing = [n for n in sharing if n not in short]
+    return floor
+
+
+#: The page's chronology is never narrower than this many characters (of its font's average
+#: width, the ch unit), scrolling inside its box where the page is narrower.
+HTML_CHARACTERS = 110
+
+
+def _html_columns(events: pd.DataFrame) -> str:
+    """The columns' widths as shares of the table, from the words in them. The page lays the
+    table out by these fixed widths (so that filtering thousands of rows is quick, and the
+    columns stay put as rows are hidden) rather than measuring every cell."""
+    cells = [[getattr(row, key) for key in ("id", "date_text", "agency", "source", "event",
+                                            "action", "kind")]
+             for row in events.itertuples(index=False)]
+    widths = column_widths([[label for _, label in COLUMNS], *cells], len(COLUMNS),
+                           HTML_CHARACTERS)
+    total = sum(widths)
+    return "<colgroup>" + "".join(f'<col style="width: {100 * w / total:.1f}%">'
+                                  for w in widths) + "</colgroup>"
+
+
 def to_html(events: pd.DataFrame, *, caption: str = "") -> str:
     out = ['<div class="chronology-box" data-chronology>', _filters(events),
            '<div class="chronology-scroll" tabindex="0" role="region" '
            f'aria-label="{html.escape(caption or "Chronology")}">',
-           '<table class="chronology docutils align-default">']
+           '<table class="chronology docutils align-default" '
+           f'style="min-width: {HTML_CHARACTERS}ch">']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
+    out.append(_html_columns(events))
     out.append("<thead><tr>" + "".join(f'<th class="col-{key}">{label}</th>'
                                       for key, label in COLUMNS) + "</tr></thead><tbody>")
     esc = html.escape

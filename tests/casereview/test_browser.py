@@ -165,6 +165,57 @@ def test_record_text_never_becomes_markup(visit):
     assert page.count().startswith("Showing 0 of")
 
 
+#: What a reader sees of each cell: its width, and the width its content needs.
+CELLS = """() => {
+    const table = document.querySelector('[data-test-box] table.chronology');
+    const heads = [...table.querySelectorAll('thead th')].map(th => ({
+        name: th.textContent, width: th.getBoundingClientRect().width,
+        em: parseFloat(getComputedStyle(th).fontSize)}));
+    const overflowing = [...table.querySelectorAll('tbody td')]
+        .filter(td => td.scrollWidth > td.clientWidth + 1)
+        .map(td => td.parentElement.id + ': ' + td.textContent);
+    return {heads, overflowing};
+}"""
+
+
+def readable_columns(page) -> None:
+    """Every column wide enough to read, the event's the widest, and nothing spilling out of
+    its cell across the next (an ID on one line; a long word wrapped inside its column)."""
+    cells = page.evaluate(CELLS)
+    narrow = [h["name"] for h in cells["heads"] if h["width"] < 3.5 * h["em"]]
+    assert narrow == []
+    widest = max(cells["heads"], key=lambda h: h["width"])
+    assert widest["name"] == "Event"
+    assert cells["overflowing"] == []
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 700])
+def test_every_column_of_the_chronology_can_be_read(browser, built_example, width):
+    pages = [built_example.built.html / "overview-report.html",
+             built_example.probation.html / "management-review.html"]
+    for path in pages:
+        visit = Visit(browser, path.as_uri())
+        visit.page.set_viewport_size({"width": width, "height": 900})
+        readable_columns(visit.page)
+        visit.close()
+
+
+def test_long_unbroken_text_wraps_inside_its_column(browser, tmp_path):
+    from casereview.build import build
+    from tests.conftest import make_workspace
+
+    review = make_workspace(tmp_path)
+    address = "https://records.example.org/case-files/2019/probation/appointments?ref=000123456789"
+    with (review / "records" / "probation.csv").open("a") as records:
+        records.write(f"9,04/04/2019,Case record,Report filed at {address},"
+                      f"Reference PRB/2019/000123456789/ADDENDUM-A sent.\n")
+    built = build(review, tmp_path / "out", pdf=False)
+    visit = Visit(browser, (built.html / "management-review.html").as_uri())
+    readable_columns(visit.page)
+    assert address in visit.page.text_content("table.chronology")
+    visit.close()
+
+
 def free_port() -> int:
     import socket
 
