@@ -200,6 +200,20 @@ def test_every_column_of_the_chronology_can_be_read(browser, built_example, widt
         visit.close()
 
 
+def test_the_headings_stay_in_view_as_a_long_chronology_scrolls(visit):
+    page = visit()
+    seen = page.page.eval_on_selector(f"{BOX} .chronology-scroll", """box => {
+        box.scrollIntoView();
+        box.scrollTop = 600;
+        const edge = box.getBoundingClientRect();
+        const under = document.elementFromPoint(edge.left + 20, edge.top + 5);
+        return {scrolls: box.scrollHeight > box.clientHeight, scrolled: box.scrollTop,
+                top: (under.closest('th') || under).textContent.trim()};
+    }""")
+    assert seen["scrolls"] and seen["scrolled"] == 600
+    assert seen["top"] == "ID"
+
+
 def test_long_unbroken_text_wraps_inside_its_column(browser, tmp_path):
     from casereview.build import build
     from tests.conftest import make_workspace
