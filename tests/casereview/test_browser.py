@@ -165,12 +165,25 @@ def test_record_text_never_becomes_markup(visit):
     assert page.count().startswith("Showing 0 of")
 
 
-#: What a reader sees of each cell: its width, and the width its content needs.
+#: What a reader sees of each cell: the room in each heading against its widest word (measured
+#: in the page's own font, whatever fonts the machine has), and cells whose content needs more
+#: width than they have.
 CELLS = """() => {
     const table = document.querySelector('[data-test-box] table.chronology');
-    const heads = [...table.querySelectorAll('thead th')].map(th => ({
-        name: th.textContent, width: th.getBoundingClientRect().width,
-        em: parseFloat(getComputedStyle(th).fontSize)}));
+    const heads = [...table.querySelectorAll('thead th')].map(th => {
+        const style = getComputedStyle(th);
+        const room = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const probe = document.createElement('span');
+        probe.style.whiteSpace = 'nowrap';
+        const widest = Math.max(...th.textContent.split(/\\s+/).map(word => {
+            probe.textContent = word;
+            th.appendChild(probe);
+            const width = probe.getBoundingClientRect().width;
+            probe.remove();
+            return width;
+        }));
+        return {name: th.textContent, width: th.getBoundingClientRect().width, room, widest};
+    });
     const overflowing = [...table.querySelectorAll('tbody td')]
         .filter(td => td.scrollWidth > td.clientWidth + 1)
         .map(td => td.parentElement.id + ': ' + td.textContent);
@@ -179,10 +192,11 @@ CELLS = """() => {
 
 
 def readable_columns(page) -> None:
-    """Every column wide enough to read, the event's the widest, and nothing spilling out of
-    its cell across the next (an ID on one line; a long word wrapped inside its column)."""
+    """Every column wide enough for the words of its heading, the event's the widest, and
+    nothing spilling out of its cell across the next (an ID on one line; a long word wrapped
+    inside its column)."""
     cells = page.evaluate(CELLS)
-    narrow = [h["name"] for h in cells["heads"] if h["width"] < 3.5 * h["em"]]
+    narrow = [h["name"] for h in cells["heads"] if h["widest"] > h["room"] + 0.5]
     assert narrow == []
     widest = max(cells["heads"], key=lambda h: h["width"])
     assert widest["name"] == "Event"
