@@ -4,6 +4,10 @@
 
 extensions = ["myst_parser", "sphinx_click", "casereview.sphinxext"]
 
+# The user guide's name; each review takes its own from its review.toml.
+project = "casereview"
+html_title = "casereview user guide"
+
 language = "en_GB"
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build", "README.md", ".venv", ".nox"]
