@@ -102,11 +102,9 @@ def _html_columns(events: pd.DataFrame) -> str:
     """The columns' widths as shares of the table, from the words in them. The page lays the
     table out by these fixed widths (so that filtering thousands of rows is quick, and the
     columns stay put as rows are hidden) rather than measuring every cell."""
-    cells = [[getattr(row, key) for key in ("id", "date_text", "agency", "source", "event",
-                                            "action", "kind")]
-             for row in events.itertuples(index=False)]
-    widths = column_widths([[label for _, label in COLUMNS], *cells], len(COLUMNS),
-                           HTML_CHARACTERS)
+    shown = ["id", "date_text", "agency", "source", "event", "action", "kind"]
+    rows = [[label for _, label in COLUMNS], *events[shown].to_numpy().tolist()]
+    widths = column_widths(rows, len(COLUMNS), HTML_CHARACTERS)
     total = sum(widths)
     return "<colgroup>" + "".join(f'<col style="width: {100 * w / total:.1f}%">'
                                   for w in widths) + "</colgroup>"
