@@ -50,10 +50,6 @@ class Precision(int, Enum):
     MONTH = 2
     YEAR = 3
 
-    @property
-    def label(self) -> str:
-        return self.name.lower().replace("_", " ")
-
 
 class Qualifier(StrEnum):
     ON = "on"

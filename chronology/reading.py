@@ -21,7 +21,6 @@ import pandas as pd
 from .fields import field_for_heading
 from .problems import Problem, Severity, display_path
 
-ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252")
 _HEADING_SEARCH_ROWS = 10
 #: Bounds on what a chronology can be, so that a damaged or odd file is refused with a message
 #: rather than filling the machine's memory: an agency's chronology has thousands of rows and a
